@@ -1,0 +1,443 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * demo.c - `memwire demo`: real processes on one emulated msm8930.
+ *
+ * The parent is the apps processor; it forks modem and q6 processes that
+ * attach to the same region file.  Every step is synchronised by interrupt
+ * lines (doorbells), every wait has a timeout, and every child is ended by
+ * its pid:
+ *
+ *   1. ready:   each child attaches and raises apps.smd.<child>
+ *   2. mutex:   apps rings modem/q6 ("go"); all three take hardware mutex 3
+ *               ROUNDS times and increment a counter in shared memory
+ *   3. ping:    apps writes the modem (q6) doorbell bit, the child answers
+ *               on apps.smd.<child>; round trips are timed
+ *   4. restart: a wcnss process takes mutex 5 and is killed with SIGKILL;
+ *               apps' lock on 5 notices the dead owner and takes over
+ *
+ * The region file lives in a fresh temporary directory, removed at the end.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "core/barrier.h"
+
+#define STEP_TIMEOUT_MS 10000
+#define APCS_IPC 0x02011008u
+#define DEMO_LOCK 3
+#define RESTART_LOCK 5
+
+/* Scratch words at the start of the region's last page. */
+struct demo_shared {
+	uint32_t counter;
+	uint32_t last_owner;
+	uint32_t handoffs;
+};
+
+struct demo {
+	char dir[PATH_MAX - 64];
+	char path[PATH_MAX];
+	struct mw_region *r;
+	struct mw_soc *s;
+	const struct mw_platform *p;
+	struct demo_shared *sh;
+	unsigned rounds;
+	pid_t kids[3];
+	const char *kid_names[3];
+	unsigned nkids;
+};
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static int line_of(const struct mw_platform *p, const char *name)
+{
+	int l = mw_platform_line(p, name);
+
+	if (l < 0) /* a bug in the platform table, not user input */
+		abort();
+	return l;
+}
+
+static struct demo_shared *scratch(struct mw_region *r)
+{
+	void *ptr = NULL;
+
+	if (mw_region_ptr(r, mw_region_phys(r) + mw_region_size(r) - 4096,
+			  sizeof(struct demo_shared), &ptr))
+		abort();
+	return ptr;
+}
+
+/* The increments of step 2, run by every process. */
+static int contend(struct mw_soc *s, struct demo_shared *sh, unsigned rounds,
+		   uint32_t me)
+{
+	unsigned i;
+
+	for (i = 0; i < rounds; i++) {
+		int ret = mw_hwmutex_lock(s, DEMO_LOCK, STEP_TIMEOUT_MS);
+
+		if (ret)
+			return ret;
+		/* Under the mutex: plain accesses would do, but the words
+		 * are shared with other processes, so keep them atomic. */
+		if (MW_READ_ONCE(sh->last_owner) != me) {
+			MW_WRITE_ONCE(sh->last_owner, me);
+			MW_WRITE_ONCE(sh->handoffs, MW_READ_ONCE(sh->handoffs) + 1);
+		}
+		MW_WRITE_ONCE(sh->counter, MW_READ_ONCE(sh->counter) + 1);
+		ret = mw_hwmutex_unlock(s, DEMO_LOCK);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/* A remote processor: modem or q6. Returns the exit status. */
+static int child_main(const char *path, const char *proc, unsigned rounds)
+{
+	const struct mw_platform *p;
+	struct mw_region *r;
+	struct mw_soc *s;
+	char in[32], out[32];
+	int lin, lout, ret;
+	unsigned i;
+
+	if (mw_region_attach(path, 0, &r))
+		return 10;
+	if (mw_soc_open(r, proc, &s))
+		return 11;
+	p = mw_soc_platform(s);
+	snprintf(in, sizeof(in), "%s.smd.apps", proc);
+	snprintf(out, sizeof(out), "apps.smd.%s", proc);
+	lin = line_of(p, in);
+	lout = line_of(p, out);
+	if (mw_irq_raise(s, (unsigned)lout)) /* ready */
+		return 12;
+	if (mw_irq_wait(s, (unsigned)lin, STEP_TIMEOUT_MS) < 0) /* go */
+		return 13;
+	ret = contend(s, scratch(r), rounds, mw_platform_proc(p, proc) + 1u);
+	if (ret)
+		return 14;
+	if (mw_irq_raise(s, (unsigned)lout)) /* done */
+		return 15;
+	for (i = 0; i < rounds; i++) { /* ping-pong */
+		if (mw_irq_wait(s, (unsigned)lin, STEP_TIMEOUT_MS) < 0)
+			return 16;
+		if (mw_irq_raise(s, (unsigned)lout))
+			return 17;
+	}
+	mw_soc_close(s);
+	mw_region_close(r);
+	return 0;
+}
+
+/* The wcnss process of step 4: take a lock, say so, wait to be killed. */
+static int restart_main(const char *path)
+{
+	struct mw_region *r;
+	struct mw_soc *s;
+
+	if (mw_region_attach(path, 0, &r) || mw_soc_open(r, "wcnss", &s))
+		return 20;
+	if (mw_hwmutex_lock(s, RESTART_LOCK, STEP_TIMEOUT_MS))
+		return 21;
+	if (mw_irq_raise(s, (unsigned)line_of(mw_soc_platform(s),
+					      "apps.smd.wcnss")))
+		return 22;
+	sleep(STEP_TIMEOUT_MS / 1000); /* killed long before */
+	return 23;
+}
+
+static pid_t spawn(struct demo *d, const char *proc, int (*fn)(struct demo *, const char *))
+{
+	pid_t pid;
+
+	fflush(NULL);
+	pid = fork();
+	if (pid == 0)
+		_exit(fn(d, proc));
+	if (pid > 0) {
+		d->kids[d->nkids] = pid;
+		d->kid_names[d->nkids++] = proc;
+	}
+	return pid;
+}
+
+static int run_remote(struct demo *d, const char *proc)
+{
+	return child_main(d->path, proc, d->rounds);
+}
+
+static int run_restart(struct demo *d, const char *proc)
+{
+	return restart_main(d->path);
+}
+
+static int wait_line(struct demo *d, const char *name)
+{
+	int ret = mw_irq_wait(d->s, (unsigned)line_of(d->p, name),
+			      STEP_TIMEOUT_MS);
+
+	return ret < 0 ? fail_lib(ret) : 0;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Step 3: doorbell round trips apps -> @proc -> apps. */
+static int ping(struct demo *d, const char *proc, uint32_t bit)
+{
+	uint64_t *rtt = calloc(d->rounds, sizeof(*rtt));
+	char back[32];
+	unsigned i;
+	int lback, ret = EXIT_OK;
+
+	if (!rtt)
+		return fail("out of memory");
+	snprintf(back, sizeof(back), "apps.smd.%s", proc);
+	lback = line_of(d->p, back);
+	for (i = 0; i < d->rounds; i++) {
+		uint64_t t0 = now_ns();
+		int n;
+
+		n = mw_doorbell_write(d->s, APCS_IPC, bit);
+		if (n != 1) {
+			ret = n < 0 ? fail_lib(n)
+				    : fail("doorbell bit 0x%x raised %d lines",
+					   bit, n);
+			goto out;
+		}
+		n = mw_irq_wait(d->s, (unsigned)lback, STEP_TIMEOUT_MS);
+		if (n < 0) {
+			ret = fail_lib(n);
+			goto out;
+		}
+		rtt[i] = now_ns() - t0;
+	}
+	qsort(rtt, d->rounds, sizeof(*rtt), cmp_u64);
+	open_object(NULL);
+	print_str("edge", "  apps -> %-5s -> apps", proc);
+	print_u64("rounds", "  %llu round trips", d->rounds);
+	print_float("median_us", "  median %.1f us", rtt[d->rounds / 2] / 1e3);
+	print_float("p99_us", "  p99 %.1f us\n",
+		    rtt[(size_t)d->rounds * 99 / 100] / 1e3);
+	close_object();
+out:
+	free(rtt);
+	return ret;
+}
+
+/* Wait for every child, killing (by pid) any still alive at the deadline. */
+static int reap_kids(struct demo *d, int timeout_ms)
+{
+	uint64_t deadline = now_ns() + (uint64_t)timeout_ms * 1000000ull;
+	int ret = EXIT_OK;
+	unsigned i;
+
+	for (i = 0; i < d->nkids; i++) {
+		int status = 0;
+		pid_t w;
+
+		while ((w = waitpid(d->kids[i], &status, WNOHANG)) == 0 &&
+		       now_ns() < deadline)
+			usleep(1000);
+		if (w == 0) {
+			kill(d->kids[i], SIGKILL);
+			waitpid(d->kids[i], &status, 0);
+			ret = fail("%s process %d did not finish in time",
+				   d->kid_names[i], (int)d->kids[i]);
+		} else if (w > 0 && strcmp(d->kid_names[i], "wcnss") &&
+			   (!WIFEXITED(status) || WEXITSTATUS(status))) {
+			ret = fail("%s process %d failed (status 0x%x)",
+				   d->kid_names[i], (int)d->kids[i], status);
+		}
+	}
+	d->nkids = 0;
+	return ret;
+}
+
+static int step_mutex(struct demo *d)
+{
+	uint32_t expected = 3 * d->rounds, counter;
+	int ret;
+
+	ret = mw_doorbell_write(d->s, APCS_IPC, 1u << 3 | 1u << 15); /* go */
+	if (ret != 2)
+		return ret < 0 ? fail_lib(ret) : fail("go: %d lines raised", ret);
+	ret = contend(d->s, d->sh, d->rounds, 1);
+	if (ret)
+		return fail_lib(ret);
+	if ((ret = wait_line(d, "apps.smd.modem")) ||
+	    (ret = wait_line(d, "apps.smd.q6")))
+		return ret;
+	counter = MW_READ_ONCE(d->sh->counter);
+	open_object("mutex");
+	print_u64("lock", "hardware mutex %llu: ", DEMO_LOCK);
+	print_u64("processes", "%llu processes x ", 3);
+	print_u64("rounds", "%llu rounds -> counter ", d->rounds);
+	print_u64("counter", "%llu ", counter);
+	print_u64("expected", "(expected %llu), ", expected);
+	print_u64("handoffs", "%llu hand-offs between processors\n",
+		  MW_READ_ONCE(d->sh->handoffs));
+	close_object();
+	if (counter != expected)
+		return fail("mutual exclusion broken: counter %u, expected %u",
+			    counter, expected);
+	return 0;
+}
+
+static int step_restart(struct demo *d)
+{
+	uint64_t t0;
+	uint32_t owner = 0;
+	pid_t pid;
+	int ret;
+
+	pid = spawn(d, "wcnss", run_restart);
+	if (pid < 0)
+		return fail("fork: %s", strerror(errno));
+	if ((ret = wait_line(d, "apps.smd.wcnss")))
+		return ret;
+	mw_hwmutex_owner(d->s, RESTART_LOCK, &owner);
+	kill(pid, SIGKILL); /* subsystem crash, by pid */
+	t0 = now_ns();
+	ret = mw_hwmutex_lock(d->s, RESTART_LOCK, STEP_TIMEOUT_MS);
+	if (ret)
+		return fail_lib(ret);
+	open_object("restart");
+	print_str("processor", "restart: %s ", "wcnss");
+	print_i64("pid", "(pid %lld) ", pid);
+	print_u64("lock", "killed holding mutex %llu", RESTART_LOCK);
+	print_u64("owner_before", " (owner id %llu); ", owner);
+	print_float("takeover_ms", "apps took it over after %.1f ms\n",
+		    (now_ns() - t0) / 1e6);
+	close_object();
+	return mw_hwmutex_unlock(d->s, RESTART_LOCK) ? fail_lib(-1) : 0;
+}
+
+static int demo_run(struct demo *d)
+{
+	unsigned i;
+	int ret;
+
+	ret = mw_region_create(d->path, "msm8930", 0x80000000u, 0x200000u,
+			       MW_REGION_EXCL, &d->r);
+	if (ret)
+		return fail_lib(ret);
+	d->sh = scratch(d->r);
+	ret = mw_soc_open(d->r, "apps", &d->s);
+	if (ret)
+		return fail_lib(ret);
+	d->p = mw_soc_platform(d->s);
+	print_str("region", "region %s (msm8930, 2 MiB at 0x80000000)\n",
+		  d->path);
+	if (spawn(d, "modem", run_remote) < 0 || spawn(d, "q6", run_remote) < 0)
+		return fail("fork: %s", strerror(errno));
+	if ((ret = wait_line(d, "apps.smd.modem")) ||
+	    (ret = wait_line(d, "apps.smd.q6")))
+		return ret;
+	open_array("processes");
+	print_text("processes:");
+	for (i = 0; i <= d->nkids; i++) {
+		open_object(NULL);
+		print_text("%s", i ? "," : "");
+		print_str("name", " %s", i ? d->kid_names[i - 1] : "apps");
+		print_i64("pid", " %lld", i ? d->kids[i - 1] : getpid());
+		close_object();
+	}
+	print_text("\n");
+	close_array();
+	if ((ret = step_mutex(d)))
+		return ret;
+	open_array("doorbells");
+	if ((ret = ping(d, "modem", 1u << 3)) || (ret = ping(d, "q6", 1u << 15)))
+		return ret;
+	close_array();
+	if ((ret = reap_kids(d, STEP_TIMEOUT_MS)))
+		return ret;
+	if ((ret = step_restart(d)))
+		return ret;
+	open_array("lines");
+	print_text("interrupts delivered:");
+	for (i = 0; i < d->p->nlines; i++) {
+		uint64_t n = mw_irq_count(d->s, i);
+
+		if (!n)
+			continue;
+		open_object(NULL);
+		print_str("name", " %s", d->p->lines[i].name);
+		print_u64("raised", "=%llu", n);
+		close_object();
+	}
+	print_text("\n");
+	close_array();
+	return EXIT_OK;
+}
+
+int do_demo(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "rounds", required_argument, NULL, 'r' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct demo d = { .rounds = 2000 };
+	const char *tmp = getenv("TMPDIR");
+	uint64_t v;
+	int c, ret;
+
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+		if (c != 'r')
+			return usage_error("demo: unknown option '%s' (expected "
+					   "--rounds N)",
+					   argv[optind - 1]);
+		if (parse_u64(optarg, "--rounds", false, &v))
+			return EXIT_USAGE;
+		if (v < 1 || v > 1000000)
+			return usage_error("--rounds: %llu is not in 1..1000000",
+					   (unsigned long long)v);
+		d.rounds = (unsigned)v;
+	}
+	if (optind < argc)
+		return usage_error("demo: unexpected argument '%s'", argv[optind]);
+	snprintf(d.dir, sizeof(d.dir), "%s/memwire-demo.XXXXXX",
+		 tmp && *tmp ? tmp : "/tmp");
+	if (!mkdtemp(d.dir))
+		return fail("creating a temporary directory: %s", strerror(errno));
+	snprintf(d.path, sizeof(d.path), "%s/msm8930.smem", d.dir);
+
+	ret = demo_run(&d);
+
+	/* Whatever happened: end every child by its pid, remove the files. */
+	for (c = 0; c < (int)d.nkids; c++) {
+		kill(d.kids[c], SIGKILL);
+		waitpid(d.kids[c], NULL, 0);
+	}
+	mw_soc_close(d.s);
+	mw_region_close(d.r);
+	unlink(d.path);
+	rmdir(d.dir);
+	return ret;
+}
