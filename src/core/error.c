@@ -60,9 +60,14 @@ int mw_err(int err, const char *fmt, ...)
 {
 	va_list ap;
 
+	char msg[sizeof(last_error)];
+
+	/* Through a copy: callers may pass mw_last_error() as an argument to
+	 * prefix it ("%s: %s", path, mw_last_error()). */
 	va_start(ap, fmt);
-	vsnprintf(last_error, sizeof(last_error), fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	memcpy(last_error, msg, sizeof(msg));
 	mw_log(MW_LOG_DEBUG, "%s", last_error);
 	return err;
 }
