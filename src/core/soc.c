@@ -74,7 +74,9 @@ struct mw_soc {
 	int self;      /* processor index, -1 for an observer */
 	uint32_t hwid; /* value we write into mutex registers */
 	uint64_t owner; /* what we stored in procs[self].owner */
-	unsigned spin;
+	unsigned spin; /* upper bound of the adaptive spin */
+	unsigned line_spin[MW_MAX_LINES]; /* current budget per line */
+	unsigned lock_spin[MW_HWMUTEX_COUNT]; /* current budget per mutex */
 	uint32_t seen[MW_MAX_LINES]; /* private: last lines[i].seq returned */
 	pthread_mutex_t local[MW_HWMUTEX_COUNT];
 	pthread_mutex_t fd_lock;
@@ -228,6 +230,29 @@ static int check_line(const struct mw_soc *s, unsigned line)
 	return 0;
 }
 
+/*
+ * Adaptive spin: a budget that doubles (up to s->spin) when spinning saw
+ * the event, and halves when the spin ran out and we slept anyway, so an
+ * idle waiter stops burning CPU and a ping-pong partner keeps spinning.
+ * Returns true when @done became true while spinning.
+ */
+static bool spin_for(unsigned *budget, unsigned max, uint32_t *word,
+		     uint32_t until_not)
+{
+	unsigned i, n = *budget < max ? *budget : max;
+
+	for (i = 0; i < n; i++) {
+		mw_cpu_relax();
+		/* Relaxed: only a hint; the caller re-reads with ordering. */
+		if (MW_READ_ONCE(*word) != until_not) {
+			*budget = n * 2 < max ? (n ? n * 2 : 1) : max;
+			return true;
+		}
+	}
+	*budget = n / 2;
+	return false;
+}
+
 /* ------------------------------------------------------ hardware mutex */
 
 int mw_hwmutex_release_all(struct mw_soc *s, uint32_t id)
@@ -332,7 +357,7 @@ static int lock_local(struct mw_soc *s, unsigned n, int64_t deadline)
 
 int mw_hwmutex_lock(struct mw_soc *s, unsigned n, int timeout_ms)
 {
-	int64_t deadline = timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
+	int64_t deadline = -1;
 	uint32_t *reg, *waiters;
 	int ret;
 
@@ -342,12 +367,16 @@ int mw_hwmutex_lock(struct mw_soc *s, unsigned n, int timeout_ms)
 		return ret;
 	reg = &s->ctl->hwmutex[n];
 	waiters = &s->ctl->hwmutex_waiters[n];
-	ret = lock_local(s, n, deadline);
-	if (ret)
-		return ret;
+	/* Fast path: no clock reads unless we have to wait. */
+	if (pthread_mutex_trylock(&s->local[n])) {
+		if (timeout_ms >= 0)
+			deadline = now_ms() + timeout_ms;
+		ret = lock_local(s, n, deadline);
+		if (ret)
+			return ret;
+	}
 	for (;;) {
 		uint32_t cur = 0;
-		unsigned i;
 		int left;
 
 		if (mw_cmpxchg(reg, &cur, s->hwid))
@@ -358,15 +387,10 @@ int mw_hwmutex_lock(struct mw_soc *s, unsigned n, int timeout_ms)
 				     n, s->hwid);
 			goto unlock_local;
 		}
-		for (i = 0; i < s->spin; i++) {
-			mw_cpu_relax();
-			/* Relaxed: only a hint; the cmpxchg decides. */
-			if (MW_READ_ONCE(*reg) == 0)
-				break;
-		}
-		if (i < s->spin)
+		if (spin_for(&s->lock_spin[n], s->spin, reg, cur))
 			continue;
-
+		if (timeout_ms >= 0 && deadline < 0)
+			deadline = now_ms() + timeout_ms;
 		left = remaining_ms(deadline, REAP_SLICE_MS);
 		if (left == 0) {
 			ret = mw_err(-ETIMEDOUT,
@@ -479,7 +503,6 @@ static int wait_line(struct mw_soc *s, unsigned line, uint32_t *seen,
 		/* Acquire: pairs with the raiser's seq_cst fetch_add, so the
 		 * payload the raiser wrote before ringing is visible. */
 		uint32_t cur = mw_load_acquire(&l->seq);
-		unsigned i;
 		int left, ret;
 
 		if (cur != *seen) {
@@ -490,12 +513,7 @@ static int wait_line(struct mw_soc *s, unsigned line, uint32_t *seen,
 		}
 		if (stop && atomic_load(stop))
 			return -ECANCELED;
-		for (i = 0; i < s->spin; i++) {
-			mw_cpu_relax();
-			if (MW_READ_ONCE(l->seq) != cur)
-				break;
-		}
-		if (i < s->spin)
+		if (!stop && spin_for(&s->line_spin[line], s->spin, &l->seq, cur))
 			continue;
 		left = remaining_ms(deadline, stop ? REAP_SLICE_MS : INT_MAX);
 		if (left == 0 && deadline >= 0)
@@ -718,7 +736,7 @@ int mw_soc_open(struct mw_region *r, const char *proc, struct mw_soc **out)
 	s->ctl = r->ctl;
 	s->plat = r->plat;
 	s->self = -1;
-	s->spin = DEFAULT_SPIN;
+	mw_soc_set_spin(s, DEFAULT_SPIN);
 	pthread_mutexattr_init(&ma);
 	pthread_mutexattr_settype(&ma, PTHREAD_MUTEX_ERRORCHECK);
 	for (i = 0; i < MW_HWMUTEX_COUNT; i++)
@@ -789,7 +807,13 @@ int mw_soc_self(const struct mw_soc *s)
 
 void mw_soc_set_spin(struct mw_soc *s, unsigned spins)
 {
+	unsigned i;
+
 	s->spin = spins;
+	for (i = 0; i < MW_MAX_LINES; i++)
+		s->line_spin[i] = spins;
+	for (i = 0; i < MW_HWMUTEX_COUNT; i++)
+		s->lock_spin[i] = spins;
 }
 
 int mw_soc_map(const struct mw_soc *s, uint64_t phys, uint64_t len, void **out)

@@ -1,0 +1,1418 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test_cli.c - the memwire command line, run as a real process.
+ *
+ * Every test runs $MEMWIRE through tu_run() in a private directory and
+ * always passes --file DIR/x.smem to region commands, so the user's run
+ * directory is never touched.  Listings are checked twice: the JSON (-j)
+ * must parse and hold the same values as the text table.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "testutil.h"
+
+#define ARGV(...) ((const char *const[]){ __VA_ARGS__, NULL })
+
+/* ------------------------------------------------------------ fixture */
+
+struct fixture {
+	char dir[512];
+	char file[640]; /* dir/x.smem, not created by the fixture */
+	pid_t bg;       /* background memwire, killed by teardown */
+};
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+
+	if (!f)
+		return -1;
+	tu_tmpdir(f->dir, sizeof(f->dir));
+	snprintf(f->file, sizeof(f->file), "%s/x.smem", f->dir);
+	f->bg = -1;
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	if (f->bg > 0) {
+		kill(f->bg, SIGKILL);
+		waitpid(f->bg, NULL, 0);
+	}
+	tu_rmrf(f->dir);
+	free(f);
+	return 0;
+}
+
+/* ---------------------------------------------------------- running */
+
+struct run {
+	int rc;
+	char *out;
+	char *err;
+	char cmd[1024]; /* for messages */
+};
+
+static void run_free(struct run *r)
+{
+	free(r->out);
+	free(r->err);
+	r->out = r->err = NULL;
+}
+
+/* Run memwire [@flag] @argv; @flag is "-j", "-p" or NULL. */
+static int run_mode(struct run *r, const char *flag, const char *const *argv)
+{
+	const char *args[48];
+	size_t n = 0, i, len = 0;
+
+	if (flag)
+		args[n++] = flag;
+	for (i = 0; argv[i]; i++) {
+		assert_true(n < 47);
+		args[n++] = argv[i];
+	}
+	args[n] = NULL;
+	r->cmd[0] = '\0';
+	for (i = 0; i < n; i++) {
+		int k = snprintf(r->cmd + len, sizeof(r->cmd) - len, "%s%s",
+				 i ? " " : "memwire ", args[i]);
+
+		if (k > 0 && (size_t)k < sizeof(r->cmd) - len)
+			len += (size_t)k;
+	}
+	if (!n)
+		snprintf(r->cmd, sizeof(r->cmd), "memwire");
+	r->out = r->err = NULL;
+	r->rc = tu_run(&r->out, &r->err, args);
+	return r->rc;
+}
+
+static int run_text(struct run *r, const char *const *argv)
+{
+	return run_mode(r, NULL, argv);
+}
+
+/* A failed check with the command and everything it printed. */
+#define CHECK(cond, r)                                                         \
+	do {                                                                   \
+		if (!(cond))                                                   \
+			fail_msg("%s: check '%s' failed (exit %d)\n"           \
+				 "stdout: %s\nstderr: %s",                     \
+				 (r)->cmd, #cond, (r)->rc, (r)->out,           \
+				 (r)->err);                                    \
+	} while (0)
+
+static json_t *parse_json(const struct run *r)
+{
+	json_error_t e;
+	json_t *j = json_loads(r->out, 0, &e);
+
+	if (!j)
+		fail_msg("%s: stdout is not one JSON value (%s, line %d col "
+			 "%d):\n%s\nstderr: %s",
+			 r->cmd, e.text, e.line, e.column, r->out, r->err);
+	return j;
+}
+
+/* Run with -j (or -p), expect exit 0, return the parsed document. */
+static json_t *run_json_mode(struct run *r, const char *flag,
+			     const char *const *argv)
+{
+	json_t *j;
+
+	run_mode(r, flag, argv);
+	CHECK(r->rc == 0, r);
+	j = parse_json(r);
+	CHECK(json_is_object(j), r);
+	return j;
+}
+
+static json_t *run_json(struct run *r, const char *const *argv)
+{
+	return run_json_mode(r, "-j", argv);
+}
+
+static size_t count_char(const char *s, char c)
+{
+	size_t n = 0;
+
+	for (; *s; s++)
+		n += *s == c;
+	return n;
+}
+
+/* Exactly one non-empty line, ending in '\n'. */
+static bool one_line(const char *s)
+{
+	size_t len = strlen(s);
+
+	return len > 1 && s[len - 1] == '\n' && count_char(s, '\n') == 1;
+}
+
+/*
+ * Run @argv in text mode and with -j.  Both must exit @code; text mode
+ * prints nothing on stdout and exactly one line on stderr; -j prints only
+ * {"error": "..."} on stdout.  Both messages must contain @needle (if set),
+ * and a "memwire: MSG" line must carry the same MSG as the JSON.
+ */
+static void check_error(const char *const *argv, int code, const char *needle)
+{
+	static const char pfx[] = "memwire: ";
+	struct run t, j;
+	const char *msg;
+	json_t *doc, *e;
+
+	run_text(&t, argv);
+	CHECK(t.rc == code, &t);
+	CHECK(t.out[0] == '\0', &t);
+	CHECK(one_line(t.err), &t);
+	if (needle)
+		CHECK(strstr(t.err, needle) != NULL, &t);
+
+	run_mode(&j, "-j", argv);
+	CHECK(j.rc == code, &j);
+	doc = parse_json(&j);
+	CHECK(json_is_object(doc), &j);
+	CHECK(json_object_size(doc) == 1, &j);
+	e = json_object_get(doc, "error");
+	CHECK(json_is_string(e), &j);
+	msg = json_string_value(e);
+	CHECK(msg[0] != '\0', &j);
+	if (needle)
+		CHECK(strstr(msg, needle) != NULL, &j);
+	if (!strncmp(t.err, pfx, sizeof(pfx) - 1)) {
+		size_t len = strlen(t.err) - (sizeof(pfx) - 1) - 1;
+
+		CHECK(strlen(msg) == len, &j);
+		CHECK(!strncmp(t.err + sizeof(pfx) - 1, msg, len), &j);
+	}
+	json_decref(doc);
+	run_free(&t);
+	run_free(&j);
+}
+
+/* --------------------------------------------------- background runs */
+
+/* Start memwire @argv with stdout to @out, stderr to @out.err. */
+static pid_t spawn_bg(const char *out, const char *const *argv)
+{
+	const char *bin = getenv("MEMWIRE");
+	const char *args[48];
+	char errpath[1024];
+	size_t i;
+	pid_t pid;
+
+	if (!bin)
+		bin = "build/memwire";
+	args[0] = bin;
+	for (i = 0; argv[i] && i < 46; i++)
+		args[i + 1] = argv[i];
+	args[i + 1] = NULL;
+	snprintf(errpath, sizeof(errpath), "%s.err", out);
+	fflush(NULL);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		int o = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		int e = open(errpath, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+
+		if (o < 0 || e < 0)
+			_exit(126);
+		dup2(o, 1);
+		dup2(e, 2);
+		execv(bin, (char *const *)args);
+		_exit(127);
+	}
+	return pid;
+}
+
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+/*
+ * Wait for @pid (at most @timeout_ms; then kill it, by pid) and return its
+ * exit status as tu_run() does, or -1 if it had to be killed.
+ */
+static int wait_bg(pid_t pid, int timeout_ms)
+{
+	double deadline = now_ms() + timeout_ms;
+	int status;
+	pid_t w;
+
+	while ((w = waitpid(pid, &status, WNOHANG)) == 0 &&
+	       now_ms() < deadline)
+		usleep(2000);
+	if (w == 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
+		return -1;
+	}
+	assert_int_equal(w, pid);
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return WEXITSTATUS(status);
+}
+
+static char *read_file(const char *path)
+{
+	FILE *fp = fopen(path, "r");
+	char *buf;
+	long n;
+
+	assert_non_null(fp);
+	assert_int_equal(fseek(fp, 0, SEEK_END), 0);
+	n = ftell(fp);
+	assert_true(n >= 0);
+	rewind(fp);
+	buf = malloc((size_t)n + 1);
+	assert_non_null(buf);
+	assert_int_equal(fread(buf, 1, (size_t)n, fp), (size_t)n);
+	buf[n] = '\0';
+	fclose(fp);
+	return buf;
+}
+
+/* Entries of @dir whose name starts with @prefix ("" = all but . ..). */
+static int count_entries(const char *dir, const char *prefix)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	int n = 0;
+
+	assert_non_null(d);
+	while ((de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		if (!strncmp(de->d_name, prefix, strlen(prefix)))
+			n++;
+	}
+	closedir(d);
+	return n;
+}
+
+/* ---------------------------------------------------- text tables */
+
+#define MAXF 8
+#define MAXR 64
+#define CELL 160
+
+struct table {
+	int nrows;
+	char cell[MAXR][MAXF][CELL];
+};
+
+struct col {
+	const char *key;  /* JSON member */
+	bool hex;         /* the table shows 0x... */
+	const char *null; /* text of JSON null; NULL means "-" */
+};
+
+/* Copy line [@s, @e) into @buf, without trailing blanks. */
+static void copy_trim(char *buf, size_t len, const char *s, const char *e)
+{
+	size_t n;
+
+	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
+		e--;
+	n = (size_t)(e - s);
+	assert_true(n < len);
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+}
+
+/* Split one row: @nf - 1 words, then the rest of the line as one field. */
+static void split_row(const char *s, const char *e, int nf,
+		      char row[MAXF][CELL])
+{
+	int i;
+
+	for (i = 0; i < nf; i++) {
+		const char *w;
+
+		while (s < e && (*s == ' ' || *s == '\t'))
+			s++;
+		if (i == nf - 1) {
+			copy_trim(row[i], CELL, s, e);
+			break;
+		}
+		w = s;
+		while (s < e && *s != ' ' && *s != '\t')
+			s++;
+		copy_trim(row[i], CELL, w, s);
+	}
+}
+
+/* Is the line [@s, @e) headed by the word @word? */
+static bool line_starts_with_word(const char *s, const char *e,
+				  const char *word)
+{
+	size_t n = strlen(word);
+
+	return (size_t)(e - s) >= n && !strncmp(s, word, n) &&
+	       (s + n == e || s[n] == ' ' || s[n] == '\t');
+}
+
+/*
+ * The rows under the line whose first word is @head, up to a blank line or
+ * the end.  Returns false if there is no such header.
+ */
+static bool parse_table(const char *text, const char *head, int nf,
+			struct table *t)
+{
+	const char *s = text;
+	bool in = false;
+
+	assert_true(nf <= MAXF);
+	t->nrows = 0;
+	while (*s) {
+		const char *e = strchr(s, '\n');
+
+		if (!e)
+			e = s + strlen(s);
+		if (in) {
+			if (e == s)
+				break;
+			assert_true(t->nrows < MAXR);
+			split_row(s, e, nf, t->cell[t->nrows++]);
+		} else if (line_starts_with_word(s, e, head)) {
+			in = true;
+		}
+		s = *e ? e + 1 : e;
+	}
+	return in;
+}
+
+/* The rest of the first line whose first word is @key. */
+static bool text_field(const char *text, const char *key, char *buf,
+		       size_t len)
+{
+	const char *s = text;
+
+	while (*s) {
+		const char *e = strchr(s, '\n');
+
+		if (!e)
+			e = s + strlen(s);
+		if (line_starts_with_word(s, e, key)) {
+			s += strlen(key);
+			while (s < e && (*s == ' ' || *s == '\t'))
+				s++;
+			copy_trim(buf, len, s, e);
+			return true;
+		}
+		s = *e ? e + 1 : e;
+	}
+	return false;
+}
+
+static void assert_cell(const char *cell, json_t *v, const struct col *c)
+{
+	if (!v)
+		fail_msg("JSON has no member '%s' (table shows '%s')", c->key,
+			 cell);
+	if (json_is_null(v)) {
+		assert_string_equal(cell, c->null ? c->null : "-");
+	} else if (json_is_string(v)) {
+		assert_string_equal(cell, json_string_value(v));
+	} else if (json_is_integer(v)) {
+		unsigned long long x;
+		char *end;
+
+		if (c->hex && strncmp(cell, "0x", 2))
+			fail_msg("%s: table shows '%s', expected hex", c->key,
+				 cell);
+		errno = 0;
+		x = strtoull(cell, &end, 0);
+		if (end == cell || *end || errno)
+			fail_msg("%s: table shows '%s', not a number", c->key,
+				 cell);
+		assert_int_equal(x, (unsigned long long)json_integer_value(v));
+	} else if (json_is_boolean(v)) {
+		assert_string_equal(cell, json_is_true(v) ? "yes" : "no");
+	} else {
+		fail_msg("%s: unexpected JSON type %d", c->key,
+			 (int)json_typeof(v));
+	}
+}
+
+/* Table rows == JSON array of objects, column by column. */
+static void assert_table_json(const struct table *t, json_t *arr,
+			      const struct col *cols, int nf)
+{
+	int i, k;
+
+	assert_true(json_is_array(arr));
+	assert_int_equal(t->nrows, json_array_size(arr));
+	for (i = 0; i < t->nrows; i++) {
+		json_t *o = json_array_get(arr, (size_t)i);
+
+		assert_true(json_is_object(o));
+		for (k = 0; k < nf; k++)
+			assert_cell(t->cell[i][k],
+				    json_object_get(o, cols[k].key), &cols[k]);
+	}
+}
+
+/* Parse the table under @head in @text and compare it with @arr. */
+static void check_table(const char *text, const char *head, json_t *arr,
+			const struct col *cols, int nf)
+{
+	struct table *t = calloc(1, sizeof(*t));
+
+	assert_non_null(t);
+	if (!parse_table(text, head, nf, t))
+		fail_msg("no %s table in:\n%s", head, text);
+	assert_table_json(t, arr, cols, nf);
+	free(t);
+}
+
+static json_t *find_named(json_t *arr, const char *name)
+{
+	size_t i;
+	json_t *o;
+
+	json_array_foreach(arr, i, o) {
+		json_t *n = json_object_get(o, "name");
+
+		if (json_is_string(n) && !strcmp(json_string_value(n), name))
+			return o;
+	}
+	fail_msg("no element named '%s'", name);
+	return NULL;
+}
+
+static json_int_t int_member(json_t *o, const char *key)
+{
+	json_t *v = json_object_get(o, key);
+
+	if (!json_is_integer(v))
+		fail_msg("member '%s' is not an integer", key);
+	return json_integer_value(v);
+}
+
+static const char *str_member(json_t *o, const char *key)
+{
+	json_t *v = json_object_get(o, key);
+
+	if (!json_is_string(v))
+		fail_msg("member '%s' is not a string", key);
+	return json_string_value(v);
+}
+
+/* ----------------------------------------------------- region helpers */
+
+static void create_region(const char *file)
+{
+	struct run r;
+
+	run_text(&r, ARGV("region", "create", "--file", file));
+	CHECK(r.rc == 0, &r);
+	run_free(&r);
+}
+
+/*
+ * `region info --file @file` in text and JSON: every value of the text
+ * output must be the one in the JSON.  Returns the JSON document.
+ */
+static json_t *check_info(const char *file)
+{
+	static const struct {
+		const char *text;
+		struct col c;
+	} kv[] = {
+		{ "region", { "path", false, NULL } },
+		{ "kind", { "kind", false, NULL } },
+		{ "platform", { "platform", false, NULL } },
+		{ "phys", { "phys", true, NULL } },
+		{ "size", { "size", true, NULL } },
+		{ "writable", { "writable", false, NULL } },
+	};
+	static const struct col procs[] = {
+		{ "name", false, NULL },     { "hwmutex_id", false, NULL },
+		{ "pid", false, NULL },      { "alive", false, NULL },
+		{ "attaches", false, NULL },
+	};
+	static const struct col locks[] = {
+		{ "lock", false, NULL },
+		{ "owner", false, NULL },
+		{ "processor", false, "?" },
+	};
+	static const struct col lines[] = {
+		{ "name", false, NULL },
+		{ "raised", false, NULL },
+	};
+	struct run t, j;
+	json_t *doc, *reg;
+	char buf[CELL];
+	size_t i;
+
+	run_text(&t, ARGV("region", "info", "--file", file));
+	CHECK(t.rc == 0, &t);
+	doc = run_json(&j, ARGV("region", "info", "--file", file));
+	reg = json_object_get(doc, "region");
+	CHECK(json_is_object(reg), &j);
+	for (i = 0; i < sizeof(kv) / sizeof(kv[0]); i++) {
+		if (!text_field(t.out, kv[i].text, buf, sizeof(buf)))
+			fail_msg("no '%s' line in:\n%s", kv[i].text, t.out);
+		assert_cell(buf, json_object_get(reg, kv[i].c.key), &kv[i].c);
+	}
+	assert_string_equal(str_member(reg, "path"), file);
+	check_table(t.out, "PROCESSOR", json_object_get(doc, "processors"),
+		    procs, 5);
+	check_table(t.out, "LOCK", json_object_get(doc, "locks"), locks, 3);
+	check_table(t.out, "LINE", json_object_get(doc, "lines"), lines, 2);
+	run_free(&t);
+	run_free(&j);
+	return doc;
+}
+
+/* Poll `region info -j` until @cond holds (at most 5 s); @pid must live. */
+static json_t *poll_info(const char *file, pid_t pid,
+			 bool (*cond)(json_t *doc, void *arg), void *arg)
+{
+	double deadline = now_ms() + 5000;
+
+	for (;;) {
+		struct run r;
+		json_t *doc = run_json(&r, ARGV("region", "info", "--file",
+						file));
+		int status;
+
+		run_free(&r);
+		if (cond(doc, arg))
+			return doc;
+		json_decref(doc);
+		if (waitpid(pid, &status, WNOHANG) == pid)
+			fail_msg("background memwire exited (status 0x%x) "
+				 "before the condition held",
+				 status);
+		if (now_ms() > deadline)
+			fail_msg("condition not reached within 5 s");
+		usleep(5000);
+	}
+}
+
+static bool proc_alive(json_t *doc, void *name)
+{
+	json_t *p = find_named(json_object_get(doc, "processors"), name);
+
+	return json_is_true(json_object_get(p, "alive"));
+}
+
+static bool has_lock(json_t *doc, void *arg)
+{
+	return json_array_size(json_object_get(doc, "locks")) > 0;
+}
+
+/* ================================================= 1. JSON == tables */
+
+static void test_platform_list_json_matches_table(void **state)
+{
+	static const struct col cols[] = {
+		{ "name", false, NULL },      { "resources", false, NULL },
+		{ "processors", false, NULL }, { "lines", false, NULL },
+		{ "description", false, NULL },
+	};
+	struct run t, j;
+	json_t *doc, *arr;
+
+	run_text(&t, ARGV("platform", "list"));
+	CHECK(t.rc == 0, &t);
+	CHECK(t.err[0] == '\0', &t);
+	doc = run_json(&j, ARGV("platform", "list"));
+	CHECK(json_object_size(doc) == 1, &j);
+	arr = json_object_get(doc, "platforms");
+	CHECK(json_array_size(arr) >= 1, &j);
+	check_table(t.out, "NAME", arr, cols, 5);
+	/* The default platform's counts, from its table. */
+	arr = find_named(arr, "msm8930");
+	assert_int_equal(int_member(arr, "resources"), 5);
+	assert_int_equal(int_member(arr, "processors"), 6);
+	assert_int_equal(int_member(arr, "lines"), 19);
+	json_decref(doc);
+	run_free(&t);
+	run_free(&j);
+}
+
+static void test_platform_show_json_matches_table(void **state)
+{
+	static const struct col res[] = {
+		{ "name", false, NULL }, { "kind", false, NULL },
+		{ "phys", true, NULL },  { "size", true, NULL },
+		{ "attr", false, NULL }, { "description", false, NULL },
+	};
+	static const struct col procs[] = {
+		{ "name", false, NULL },
+		{ "smd_pid", false, NULL },
+		{ "hwmutex_id", false, NULL },
+		{ "description", false, NULL },
+	};
+	static const struct col lines[] = {
+		{ "name", false, NULL },     { "target", false, NULL },
+		{ "source", false, NULL },   { "kind", false, NULL },
+		{ "register", true, NULL },  { "mask", true, NULL },
+		{ "spi", false, NULL },
+	};
+	struct run t, j, n;
+	json_t *doc, *doc2, *arr, *o;
+	char first[512];
+	size_t nnull = 0, i;
+
+	run_text(&t, ARGV("platform", "show"));
+	CHECK(t.rc == 0, &t);
+	CHECK(t.err[0] == '\0', &t);
+	doc = run_json(&j, ARGV("platform", "show"));
+	snprintf(first, sizeof(first), "platform %s: %s\n",
+		 str_member(doc, "name"), str_member(doc, "description"));
+	CHECK(!strncmp(t.out, first, strlen(first)), &t);
+	check_table(t.out, "RESOURCE", json_object_get(doc, "resources"), res,
+		    6);
+	check_table(t.out, "PROCESSOR", json_object_get(doc, "processors"),
+		    procs, 4);
+	arr = json_object_get(doc, "lines");
+	check_table(t.out, "LINE", arr, lines, 7);
+	CHECK(json_array_size(arr) == 19, &j);
+	/* Lines into apps have no register but an SPI, and the reverse. */
+	json_array_foreach(arr, i, o) {
+		bool reg_null = json_is_null(json_object_get(o, "register"));
+
+		assert_int_equal(reg_null,
+				 json_is_null(json_object_get(o, "mask")));
+		assert_int_equal(reg_null,
+				 !json_is_null(json_object_get(o, "spi")));
+		nnull += reg_null;
+	}
+	assert_true(nnull > 0 && nnull < json_array_size(arr));
+
+	/* Naming the default platform shows the same document. */
+	doc2 = run_json(&n, ARGV("platform", "show", "msm8930"));
+	assert_true(json_equal(doc, doc2));
+	json_decref(doc2);
+	json_decref(doc);
+	run_free(&t);
+	run_free(&j);
+	run_free(&n);
+}
+
+static void test_region_create_json_matches_text(void **state)
+{
+	struct fixture *f = *state;
+	char f2[700], word[8][CELL];
+	struct run t, j, s;
+	json_t *doc, *show, *smem;
+	struct stat st;
+	const char *p;
+
+	snprintf(f2, sizeof(f2), "%s/y.smem", f->dir);
+	run_text(&t, ARGV("region", "create", "--file", f->file));
+	CHECK(t.rc == 0, &t);
+	CHECK(one_line(t.out), &t);
+	doc = run_json(&j, ARGV("region", "create", "--file", f2));
+	CHECK(json_object_size(doc) == 4, &j);
+	assert_string_equal(str_member(doc, "path"), f2);
+
+	/* "created PATH: PLATFORM region PHYS + SIZE bytes" */
+	CHECK(!strncmp(t.out, "created ", 8), &t);
+	p = strstr(t.out, ": ");
+	CHECK(p != NULL, &t);
+	CHECK((size_t)(p - t.out - 8) == strlen(f->file), &t);
+	CHECK(!strncmp(t.out + 8, f->file, strlen(f->file)), &t);
+	split_row(p + 2, p + strlen(p), 6, word);
+	assert_string_equal(word[0], str_member(doc, "platform"));
+	assert_string_equal(word[1], "region");
+	assert_cell(word[2], json_object_get(doc, "phys"),
+		    &(struct col){ "phys", true, NULL });
+	assert_string_equal(word[3], "+");
+	assert_cell(word[4], json_object_get(doc, "size"),
+		    &(struct col){ "size", true, NULL });
+	assert_string_equal(word[5], "bytes");
+
+	/* The default region is the platform's memory resource. */
+	show = run_json(&s, ARGV("platform", "show"));
+	smem = find_named(json_object_get(show, "resources"), "smem");
+	assert_string_equal(str_member(doc, "platform"),
+			    str_member(show, "name"));
+	assert_int_equal(int_member(doc, "phys"), int_member(smem, "phys"));
+	assert_int_equal(int_member(doc, "size"), int_member(smem, "size"));
+	/* data + one 4 KiB control page */
+	assert_int_equal(stat(f2, &st), 0);
+	assert_int_equal(st.st_size, int_member(doc, "size") + 4096);
+	assert_int_equal(stat(f->file, &st), 0);
+	assert_int_equal(st.st_size, int_member(doc, "size") + 4096);
+	json_decref(show);
+	json_decref(doc);
+	run_free(&t);
+	run_free(&j);
+	run_free(&s);
+}
+
+static void test_region_info_json_matches_table_after_create(void **state)
+{
+	struct fixture *f = *state;
+	json_t *doc, *reg, *o;
+	size_t i;
+
+	create_region(f->file);
+	doc = check_info(f->file);
+	reg = json_object_get(doc, "region");
+	assert_string_equal(str_member(reg, "kind"), "file");
+	assert_string_equal(str_member(reg, "platform"), "msm8930");
+	assert_true(json_is_false(json_object_get(reg, "writable")));
+	assert_int_equal(json_array_size(json_object_get(doc, "processors")),
+			 6);
+	assert_int_equal(json_array_size(json_object_get(doc, "locks")), 0);
+	assert_int_equal(json_array_size(json_object_get(doc, "lines")), 19);
+	json_array_foreach(json_object_get(doc, "processors"), i, o) {
+		assert_true(json_is_null(json_object_get(o, "pid")));
+		assert_int_equal(int_member(o, "attaches"), 0);
+	}
+	json_array_foreach(json_object_get(doc, "lines"), i, o)
+		assert_int_equal(int_member(o, "raised"), 0);
+	json_decref(doc);
+}
+
+static void test_region_info_json_matches_table_after_ring(void **state)
+{
+	struct fixture *f = *state;
+	json_t *doc, *o;
+	struct run r;
+	size_t i;
+
+	create_region(f->file);
+	/*
+	 * Options before LINE: the documented order (LINE first) is broken,
+	 * see test_region_options_after_positional_are_parsed.
+	 */
+	doc = run_json(&r, ARGV("region", "ring", "--file", f->file,
+				"--count", "3", "modem.smd.apps"));
+	assert_int_equal(int_member(doc, "writes"), 3);
+	assert_int_equal(int_member(doc, "raised"), 3);
+	json_decref(doc);
+	run_free(&r);
+
+	doc = check_info(f->file);
+	json_array_foreach(json_object_get(doc, "lines"), i, o) {
+		bool rung = !strcmp(str_member(o, "name"), "modem.smd.apps");
+
+		assert_int_equal(int_member(o, "raised"), rung ? 3 : 0);
+	}
+	json_decref(doc);
+}
+
+static void test_region_info_json_matches_table_after_lock(void **state)
+{
+	struct fixture *f = *state;
+	char out[700];
+	json_t *doc, *o, *l;
+	struct run r;
+	char *text;
+	pid_t pid;
+
+	create_region(f->file);
+
+	/* A finished lock: apps attached once, left, holds nothing. */
+	doc = run_json(&r, ARGV("region", "lock", "--file", f->file, "3"));
+	assert_int_equal(int_member(doc, "lock"), 3);
+	assert_string_equal(str_member(doc, "processor"), "apps");
+	json_decref(doc);
+	run_free(&r);
+	doc = check_info(f->file);
+	o = find_named(json_object_get(doc, "processors"), "apps");
+	assert_int_equal(int_member(o, "attaches"), 1);
+	assert_true(json_is_false(json_object_get(o, "alive")));
+	assert_true(json_is_null(json_object_get(o, "pid")));
+	assert_int_equal(json_array_size(json_object_get(doc, "locks")), 0);
+	json_decref(doc);
+
+	/* A held lock: modem holds mutex 3 in another process. */
+	snprintf(out, sizeof(out), "%s/lock.out", f->dir);
+	pid = f->bg = spawn_bg(out, ARGV("-j", "region", "lock", "--as",
+					 "modem", "--hold", "2000", "--file",
+					 f->file, "3"));
+	json_decref(poll_info(f->file, pid, has_lock, NULL));
+	doc = check_info(f->file);
+	l = json_object_get(doc, "locks");
+	assert_int_equal(json_array_size(l), 1);
+	l = json_array_get(l, 0);
+	assert_int_equal(int_member(l, "lock"), 3);
+	assert_int_equal(int_member(l, "owner"), 2); /* modem's id */
+	assert_string_equal(str_member(l, "processor"), "modem");
+	o = find_named(json_object_get(doc, "processors"), "modem");
+	assert_true(json_is_true(json_object_get(o, "alive")));
+	assert_int_equal(int_member(o, "pid"), pid);
+	assert_int_equal(int_member(o, "attaches"), 1);
+	json_decref(doc);
+
+	assert_int_equal(wait_bg(pid, 10000), 0);
+	f->bg = -1;
+	text = read_file(out);
+	r.out = text;
+	r.err = NULL;
+	snprintf(r.cmd, sizeof(r.cmd), "background region lock");
+	r.rc = 0;
+	doc = parse_json(&r);
+	assert_string_equal(str_member(doc, "processor"), "modem");
+	assert_true(json_real_value(json_object_get(doc, "held_ms")) >= 1000);
+	json_decref(doc);
+	free(text);
+
+	/* Released on exit. */
+	doc = check_info(f->file);
+	assert_int_equal(json_array_size(json_object_get(doc, "locks")), 0);
+	o = find_named(json_object_get(doc, "processors"), "modem");
+	assert_true(json_is_false(json_object_get(o, "alive")));
+	json_decref(doc);
+}
+
+static void test_region_info_dump_has_null_platform(void **state)
+{
+	static const struct col c = { "platform", false, NULL };
+	struct fixture *f = *state;
+	static const char zero[8192];
+	char dump[700], buf[CELL];
+	struct run t, j;
+	json_t *doc, *reg;
+	FILE *fp;
+
+	snprintf(dump, sizeof(dump), "%s/dump.bin", f->dir);
+	fp = fopen(dump, "w");
+	assert_non_null(fp);
+	assert_int_equal(fwrite(zero, 1, sizeof(zero), fp), sizeof(zero));
+	fclose(fp);
+	run_text(&t, ARGV("region", "info", "--dump", dump, "--phys",
+			  "0x80000000"));
+	CHECK(t.rc == 0, &t);
+	doc = run_json(&j, ARGV("region", "info", "--dump", dump, "--phys",
+				"0x80000000"));
+	reg = json_object_get(doc, "region");
+	assert_true(json_is_null(json_object_get(reg, "platform")));
+	assert_true(text_field(t.out, "platform", buf, sizeof(buf)));
+	assert_cell(buf, json_object_get(reg, "platform"), &c);
+	assert_true(text_field(t.out, "kind", buf, sizeof(buf)));
+	assert_string_equal(buf, "dump");
+	assert_string_equal(str_member(reg, "kind"), "dump");
+	assert_int_equal(int_member(reg, "size"), 8192);
+	assert_int_equal(int_member(reg, "phys"), 0x80000000);
+	/* No platform: no processors, locks or lines, in either output. */
+	assert_null(json_object_get(doc, "processors"));
+	assert_null(strstr(t.out, "PROCESSOR"));
+	json_decref(doc);
+	run_free(&t);
+	run_free(&j);
+}
+
+/* Find the demo's "interrupts delivered:" words "name=N" in @text. */
+static void check_demo_lines(const char *text, json_t *lines)
+{
+	const char *s = strstr(text, "interrupts delivered:");
+	const char *e;
+	size_t n = 0;
+
+	if (!s)
+		fail_msg("no 'interrupts delivered:' in:\n%s", text);
+	s += strlen("interrupts delivered:");
+	e = strchr(s, '\n');
+	assert_non_null(e);
+	while (s < e) {
+		char word[CELL], *eq;
+		const char *w;
+		json_t *o;
+
+		while (s < e && *s == ' ')
+			s++;
+		if (s == e)
+			break;
+		w = s;
+		while (s < e && *s != ' ')
+			s++;
+		copy_trim(word, sizeof(word), w, s);
+		eq = strchr(word, '=');
+		if (!eq)
+			fail_msg("'%s' is not name=count", word);
+		*eq = '\0';
+		assert_true(n < json_array_size(lines));
+		o = json_array_get(lines, n++);
+		assert_string_equal(word, str_member(o, "name"));
+		assert_cell(eq + 1, json_object_get(o, "raised"),
+			    &(struct col){ "raised", false, NULL });
+	}
+	assert_int_equal(n, json_array_size(lines));
+}
+
+static void test_demo_json_matches_text(void **state)
+{
+	static const struct {
+		const char *name;
+		int extra; /* raises beyond one per round */
+	} want[] = {
+		{ "modem.smd.apps", 1 }, /* go + pings */
+		{ "q6.smd.apps", 1 },
+		{ "apps.smd.modem", 2 }, /* ready + done + pongs */
+		{ "apps.smd.q6", 2 },
+	};
+	struct fixture *f = *state;
+	const char *old = getenv("TMPDIR");
+	char *saved = old ? strdup(old) : NULL;
+	unsigned long long counter = 0, expected = 0;
+	json_t *doc, *m, *o, *lines;
+	struct run t, j;
+	const char *s;
+	size_t i;
+
+	/* The demo's own temporary directory goes here and must go away. */
+	setenv("TMPDIR", f->dir, 1);
+	run_text(&t, ARGV("demo", "--rounds", "50"));
+	CHECK(t.rc == 0, &t);
+	doc = run_json(&j, ARGV("demo", "--rounds", "50"));
+	if (saved) {
+		setenv("TMPDIR", saved, 1);
+		free(saved);
+	} else {
+		unsetenv("TMPDIR");
+	}
+	assert_int_equal(count_entries(f->dir, ""), 0);
+
+	m = json_object_get(doc, "mutex");
+	CHECK(json_is_object(m), &j);
+	assert_int_equal(int_member(m, "counter"), 150);
+	assert_int_equal(int_member(m, "expected"), 150);
+	assert_int_equal(int_member(m, "rounds"), 50);
+	assert_int_equal(int_member(m, "processes"), 3);
+	assert_int_equal(int_member(m, "lock"), 3);
+	s = strstr(t.out, "-> counter ");
+	CHECK(s != NULL, &t);
+	CHECK(sscanf(s, "-> counter %llu (expected %llu)", &counter,
+		     &expected) == 2, &t);
+	assert_int_equal(counter, 150);
+	assert_int_equal(expected, 150);
+
+	o = json_object_get(doc, "processes");
+	assert_int_equal(json_array_size(o), 3);
+	find_named(o, "apps");
+	find_named(o, "modem");
+	find_named(o, "q6");
+	o = json_object_get(doc, "doorbells");
+	assert_int_equal(json_array_size(o), 2);
+	for (i = 0; i < 2; i++)
+		assert_int_equal(int_member(json_array_get(o, i), "rounds"),
+				 50);
+	o = json_object_get(doc, "restart");
+	assert_string_equal(str_member(o, "processor"), "wcnss");
+	assert_int_equal(int_member(o, "owner_before"), 4);
+
+	lines = json_object_get(doc, "lines");
+	CHECK(json_is_array(lines), &j);
+	check_demo_lines(t.out, lines);
+	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+		assert_int_equal(int_member(find_named(lines, want[i].name),
+					    "raised"),
+				 50 + want[i].extra);
+	assert_int_equal(int_member(find_named(lines, "apps.smd.wcnss"),
+				    "raised"),
+			 1);
+	json_decref(doc);
+	run_free(&t);
+	run_free(&j);
+}
+
+/* -p prints the same document as -j, indented over several lines. */
+static void check_pretty(const char *const *argv)
+{
+	struct run j, p;
+	json_t *dj, *dp;
+
+	dj = run_json_mode(&j, "-j", argv);
+	dp = run_json_mode(&p, "-p", argv);
+	CHECK(count_char(p.out, '\n') > 1, &p);
+	CHECK(count_char(j.out, '\n') == 1, &j);
+	if (!json_equal(dj, dp))
+		fail_msg("%s and %s differ:\n%s\n%s", j.cmd, p.cmd, j.out,
+			 p.out);
+	json_decref(dj);
+	json_decref(dp);
+	run_free(&j);
+	run_free(&p);
+}
+
+static void test_pretty_json_equals_compact(void **state)
+{
+	struct fixture *f = *state;
+	struct run r;
+
+	check_pretty(ARGV("platform", "list"));
+	check_pretty(ARGV("platform", "show"));
+	check_pretty(ARGV("version"));
+	check_pretty(ARGV("help"));
+	check_pretty(ARGV("region", "help"));
+	create_region(f->file);
+	run_text(&r, ARGV("region", "ring", "--file", f->file, "--count", "2",
+			  "q6.smd.apps"));
+	CHECK(r.rc == 0, &r);
+	run_free(&r);
+	check_pretty(ARGV("region", "info", "--file", f->file));
+}
+
+/* ====================================================== 2. usage errors */
+
+static void test_usage_errors_exit_2_one_line(void **state)
+{
+	struct fixture *f = *state;
+	const char *F = f->file;
+
+	check_error(ARGV("bogus"), 2, "bogus");
+	check_error(ARGV("platform", "bogus"), 2, "bogus");
+	check_error(ARGV("region", "bogus", "--file", F), 2, "bogus");
+	/* s: smem smd shfl; sm: smem smd; re: release reap. */
+	check_error(ARGV("s"), 2, "ambiguous");
+	check_error(ARGV("sm"), 2, "ambiguous");
+	check_error(ARGV("region", "re", "--file", F), 2, "ambiguous");
+	check_error((const char *const[]){ NULL }, 2, NULL);
+	check_error(ARGV("region"), 2, NULL);
+	check_error(ARGV("platform"), 2, NULL);
+	check_error(ARGV("region", "lock", "--file", F), 2, NULL);
+	check_error(ARGV("region", "lock", "--file", F, "32"), 2, "32");
+	check_error(ARGV("region", "lock", "--file", F, "abc"), 2, "abc");
+	check_error(ARGV("demo", "--rounds", "0"), 2, "--rounds");
+	check_error(ARGV("-x", "platform", "list"), 2, "-x");
+	check_error(ARGV("--bogus", "platform", "list"), 2, "--bogus");
+	check_error(ARGV("platform", "list", "extra"), 2, NULL);
+	/* A usage error never creates the region. */
+	assert_int_equal(count_entries(f->dir, ""), 0);
+}
+
+static void test_not_built_families_exit_2(void **state)
+{
+	static const char *const fam[] = { "smem", "smd", "hgcm", "shfl",
+					   "hda" };
+	size_t i;
+
+	for (i = 0; i < sizeof(fam) / sizeof(fam[0]); i++) {
+		check_error(ARGV(fam[i]), 2, "not built");
+		check_error(ARGV(fam[i], "list"), 2, "not built");
+	}
+}
+
+/* ================================================ 3. operational errors */
+
+static void test_region_info_missing_file_fails(void **state)
+{
+	check_error(ARGV("region", "info", "--file", "/nonexistent/x"), 1,
+		    "/nonexistent/x");
+}
+
+static void test_region_info_short_file_fails(void **state)
+{
+	struct fixture *f = *state;
+	char zero[100] = { 0 };
+	FILE *fp = fopen(f->file, "w");
+
+	assert_non_null(fp);
+	assert_int_equal(fwrite(zero, 1, sizeof(zero), fp), sizeof(zero));
+	fclose(fp);
+	check_error(ARGV("region", "info", "--file", f->file), 1, "short");
+}
+
+static void test_region_info_bad_magic_fails(void **state)
+{
+	struct fixture *f = *state;
+	struct stat st;
+	struct run r;
+	const char *p;
+	int fd;
+
+	create_region(f->file);
+	assert_int_equal(stat(f->file, &st), 0);
+	fd = open(f->file, O_WRONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(pwrite(fd, "XXXX", 4, st.st_size - 4096), 4);
+	close(fd);
+	check_error(ARGV("region", "info", "--file", f->file), 1, "MWRG");
+	check_error(ARGV("region", "lock", "--file", f->file, "3"), 1,
+		    "MWRG");
+
+	run_text(&r, ARGV("region", "info", "--file", f->file));
+	/*
+	 * BUG: the message is garbled, e.g. "memwire: F: F: 58 58 58 58,
+	 * expected "MWRG"" - the path twice and "not a memwire region:
+	 * magic" lost.  attach_fd() (src/core/region.c) calls
+	 * mw_err(ret, "%s: %s", path, mw_last_error()): mw_last_error() is
+	 * the buffer vsnprintf() writes into (overlapping source and
+	 * destination, undefined behaviour).
+	 */
+	CHECK(strstr(r.err, "not a memwire region") != NULL, &r);
+	p = strstr(r.err, f->file);
+	CHECK(p && !strstr(p + 1, f->file), &r);
+	run_free(&r);
+}
+
+static void test_region_create_twice_fails_and_leaves_no_tmp(void **state)
+{
+	struct fixture *f = *state;
+	char tmp_prefix[64];
+
+	create_region(f->file);
+	check_error(ARGV("region", "create", "--file", f->file), 1, "exists");
+	snprintf(tmp_prefix, sizeof(tmp_prefix), "x.smem.tmp.");
+	assert_int_equal(count_entries(f->dir, tmp_prefix), 0);
+	assert_int_equal(count_entries(f->dir, ""), 1);
+	/* The first region is untouched and still valid. */
+	json_decref(check_info(f->file));
+}
+
+static void test_region_create_unknown_platform_fails(void **state)
+{
+	struct fixture *f = *state;
+
+	/* An unknown --platform is reported as a usage error (exit 2). */
+	check_error(ARGV("region", "create", "--platform", "nosuch", "--file",
+			 f->file),
+		    2, "'nosuch'");
+	assert_int_equal(count_entries(f->dir, ""), 0);
+}
+
+static void test_region_lock_unknown_processor_fails(void **state)
+{
+	struct fixture *f = *state;
+
+	create_region(f->file);
+	check_error(ARGV("region", "lock", "--as", "nosuchproc", "--file",
+			 f->file, "3"),
+		    1, "nosuchproc");
+}
+
+/* ===================================================== 4. prefixes */
+
+static void check_same_output(const char *const *a, const char *const *b)
+{
+	struct run ra, rb;
+	int m;
+
+	for (m = 0; m < 2; m++) {
+		const char *flag = m ? "-j" : NULL;
+
+		run_mode(&ra, flag, a);
+		run_mode(&rb, flag, b);
+		CHECK(ra.rc == 0, &ra);
+		CHECK(rb.rc == 0, &rb);
+		CHECK(ra.out[0] != '\0', &ra);
+		if (strcmp(ra.out, rb.out))
+			fail_msg("'%s' and '%s' differ:\n%s\n---\n%s", ra.cmd,
+				 rb.cmd, ra.out, rb.out);
+		run_free(&ra);
+		run_free(&rb);
+	}
+}
+
+static void test_prefix_matching(void **state)
+{
+	struct fixture *f = *state;
+
+	check_same_output(ARGV("platform", "sh"), ARGV("platform", "show"));
+	check_same_output(ARGV("plat", "l"), ARGV("platform", "list"));
+	check_same_output(ARGV("p", "s", "msm8930"),
+			  ARGV("platform", "show", "msm8930"));
+	create_region(f->file);
+	check_same_output(ARGV("reg", "inf", "--file", f->file),
+			  ARGV("region", "info", "--file", f->file));
+}
+
+/* ========================================================= 5. help */
+
+static void check_help(const char *const *argv, const char *const *words)
+{
+	struct run t, j;
+	const char *u;
+	json_t *doc;
+	size_t i;
+
+	run_text(&t, argv);
+	CHECK(t.rc == 0, &t);
+	CHECK(!strncmp(t.out, "usage: ", 7), &t);
+	CHECK(t.err[0] == '\0', &t);
+	doc = run_json(&j, argv);
+	CHECK(json_object_size(doc) == 1, &j);
+	u = str_member(doc, "usage");
+	for (i = 0; words[i]; i++) {
+		if (!strstr(t.out, words[i]) || !strstr(u, words[i]))
+			fail_msg("%s: help does not mention '%s'", t.cmd,
+				 words[i]);
+	}
+	/* The JSON carries the same list as the text. */
+	CHECK(strstr(t.out, u) != NULL, &t);
+	json_decref(doc);
+	run_free(&t);
+	run_free(&j);
+}
+
+static void test_help_at_every_level(void **state)
+{
+	const char *const *fams = ARGV("smem", "smd", "hgcm", "shfl", "hda",
+				       "demo", "platform", "region",
+				       "version");
+	const char *const *verbs = ARGV("region create", "region info",
+					"region lock", "region release",
+					"region reap", "region ring",
+					"region wait");
+
+	check_help(ARGV("help"), fams);
+	check_help(ARGV("-h"), fams);
+	check_help(ARGV("region", "help"), verbs);
+	check_help(ARGV("platform", "help"),
+		   ARGV("platform list", "platform show"));
+}
+
+/* ================================================ 6. ring and wait */
+
+static void test_ring_wakes_waiter_in_other_process(void **state)
+{
+	struct fixture *f = *state;
+	json_t *doc, *o;
+	char out[700];
+	struct run r;
+	char *text;
+	pid_t pid;
+
+	create_region(f->file);
+	snprintf(out, sizeof(out), "%s/wait.out", f->dir);
+	pid = f->bg = spawn_bg(out, ARGV("-j", "region", "wait", "--as",
+					 "apps", "--count", "2", "--timeout",
+					 "5000", "--file", f->file,
+					 "apps.smd.modem"));
+	doc = poll_info(f->file, pid, proc_alive, "apps");
+	o = find_named(json_object_get(doc, "processors"), "apps");
+	assert_int_equal(int_member(o, "pid"), pid);
+	json_decref(doc);
+
+	doc = run_json(&r, ARGV("region", "ring", "--as", "modem", "--count",
+				"2", "--file", f->file, "apps.smd.modem"));
+	assert_int_equal(int_member(doc, "writes"), 2);
+	assert_int_equal(int_member(doc, "raised"), 2);
+	json_decref(doc);
+	run_free(&r);
+
+	assert_int_equal(wait_bg(pid, 10000), 0);
+	f->bg = -1;
+	text = read_file(out);
+	r.out = text;
+	r.err = NULL;
+	r.rc = 0;
+	snprintf(r.cmd, sizeof(r.cmd), "background region wait");
+	doc = parse_json(&r);
+	assert_string_equal(str_member(doc, "line"), "apps.smd.modem");
+	assert_int_equal(int_member(doc, "raises"), 2);
+	json_decref(doc);
+	free(text);
+
+	doc = check_info(f->file);
+	o = find_named(json_object_get(doc, "lines"), "apps.smd.modem");
+	assert_int_equal(int_member(o, "raised"), 2);
+	o = find_named(json_object_get(doc, "processors"), "apps");
+	assert_true(json_is_false(json_object_get(o, "alive")));
+	assert_int_equal(int_member(o, "attaches"), 1);
+	o = find_named(json_object_get(doc, "processors"), "modem");
+	assert_int_equal(int_member(o, "attaches"), 1);
+	json_decref(doc);
+}
+
+static void test_wait_times_out_without_ring(void **state)
+{
+	struct fixture *f = *state;
+	double t0, dt;
+
+	create_region(f->file);
+	t0 = now_ms();
+	check_error(ARGV("region", "wait", "--timeout", "100", "--file",
+			 f->file, "apps.smd.modem"),
+		    1, "apps.smd.modem");
+	dt = now_ms() - t0;
+	/* Two runs (text and -j), each waits its 100 ms. */
+	assert_true(dt >= 2 * 90);
+	assert_true(dt < 2 * 5000);
+}
+
+/*
+ * The usage lines say `region lock N [--as PROC] ... [--file PATH]`, `region
+ * ring LINE ... [--count N] [--file PATH]`, `region wait LINE [--as PROC]
+ * ...`: options after the positional argument.
+ */
+static void test_region_options_after_positional_are_parsed(void **state)
+{
+	struct fixture *f = *state;
+	struct run r;
+
+	create_region(f->file);
+	run_text(&r, ARGV("region", "lock", "3", "--file", f->file));
+	/*
+	 * BUG: exits 2 "region lock: expected one lock number N (0..31)".
+	 * parse_opts() (src/cli/cmd_region.c) calls getopt_long() with
+	 * optstring "+", which stops at the first non-option, so every
+	 * option after N/LINE is taken as a positional argument.  Either
+	 * drop the "+" (let getopt permute) or change the usage lines.
+	 */
+	CHECK(r.rc == 0, &r);
+	run_free(&r);
+	run_text(&r, ARGV("region", "ring", "modem.smd.apps", "--file",
+			  f->file, "--count", "3"));
+	CHECK(r.rc == 0, &r); /* BUG: same as above */
+	run_free(&r);
+	run_text(&r, ARGV("region", "wait", "apps.smd.modem", "--timeout",
+			  "100", "--file", f->file));
+	CHECK(r.rc == 1, &r); /* BUG: same as above (exits 2) */
+	run_free(&r);
+}
+
+int main(void)
+{
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+	const struct CMUnitTest tests[] = {
+		T(test_platform_list_json_matches_table),
+		T(test_platform_show_json_matches_table),
+		T(test_region_create_json_matches_text),
+		T(test_region_info_json_matches_table_after_create),
+		T(test_region_info_json_matches_table_after_ring),
+		T(test_region_info_json_matches_table_after_lock),
+		T(test_region_info_dump_has_null_platform),
+		T(test_demo_json_matches_text),
+		T(test_pretty_json_equals_compact),
+		T(test_usage_errors_exit_2_one_line),
+		T(test_not_built_families_exit_2),
+		T(test_region_info_missing_file_fails),
+		T(test_region_info_short_file_fails),
+		T(test_region_info_bad_magic_fails),
+		T(test_region_create_twice_fails_and_leaves_no_tmp),
+		T(test_region_create_unknown_platform_fails),
+		T(test_region_lock_unknown_processor_fails),
+		T(test_prefix_matching),
+		T(test_help_at_every_level),
+		T(test_ring_wakes_waiter_in_other_process),
+		T(test_wait_times_out_without_ring),
+		T(test_region_options_after_positional_are_parsed),
+	};
+#undef T
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
