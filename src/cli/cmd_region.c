@@ -40,7 +40,8 @@ static int parse_opts(int argc, char **argv, const struct option *extra,
 	memset(&all[n], 0, sizeof(all[n]));
 	optind = 0; /* glibc: full re-initialisation */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+", all, NULL)) != -1) {
+	/* Permuting: options may follow the operands (`lock 3 --as modem`). */
+	while ((c = getopt_long(argc, argv, "", all, NULL)) != -1) {
 		int r;
 
 		if (c == '?' || c == ':')
