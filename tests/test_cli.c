@@ -336,7 +336,7 @@ static void copy_trim(char *buf, size_t len, const char *s, const char *e)
 {
 	size_t n;
 
-	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
+	while (e > s && strchr(" \t\r\n", e[-1]))
 		e--;
 	n = (size_t)(e - s);
 	assert_true(n < len);
