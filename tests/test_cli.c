@@ -10,7 +10,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -803,12 +802,8 @@ static void test_region_info_json_matches_table_after_ring(void **state)
 	size_t i;
 
 	create_region(f->file);
-	/*
-	 * Options before LINE: the documented order (LINE first) is broken,
-	 * see test_region_options_after_positional_are_parsed.
-	 */
-	doc = run_json(&r, ARGV("region", "ring", "--file", f->file,
-				"--count", "3", "modem.smd.apps"));
+	doc = run_json(&r, ARGV("region", "ring", "modem.smd.apps", "--file",
+				f->file, "--count", "3"));
 	assert_int_equal(int_member(doc, "writes"), 3);
 	assert_int_equal(int_member(doc, "raised"), 3);
 	json_decref(doc);
@@ -835,7 +830,7 @@ static void test_region_info_json_matches_table_after_lock(void **state)
 	create_region(f->file);
 
 	/* A finished lock: apps attached once, left, holds nothing. */
-	doc = run_json(&r, ARGV("region", "lock", "--file", f->file, "3"));
+	doc = run_json(&r, ARGV("region", "lock", "3", "--file", f->file));
 	assert_int_equal(int_member(doc, "lock"), 3);
 	assert_string_equal(str_member(doc, "processor"), "apps");
 	json_decref(doc);
@@ -850,9 +845,9 @@ static void test_region_info_json_matches_table_after_lock(void **state)
 
 	/* A held lock: modem holds mutex 3 in another process. */
 	snprintf(out, sizeof(out), "%s/lock.out", f->dir);
-	pid = f->bg = spawn_bg(out, ARGV("-j", "region", "lock", "--as",
+	pid = f->bg = spawn_bg(out, ARGV("-j", "region", "lock", "3", "--as",
 					 "modem", "--hold", "2000", "--file",
-					 f->file, "3"));
+					 f->file));
 	json_decref(poll_info(f->file, pid, has_lock, NULL));
 	doc = check_info(f->file);
 	l = json_object_get(doc, "locks");
@@ -1069,8 +1064,8 @@ static void test_pretty_json_equals_compact(void **state)
 	check_pretty(ARGV("help"));
 	check_pretty(ARGV("region", "help"));
 	create_region(f->file);
-	run_text(&r, ARGV("region", "ring", "--file", f->file, "--count", "2",
-			  "q6.smd.apps"));
+	run_text(&r, ARGV("region", "ring", "q6.smd.apps", "--file", f->file,
+			  "--count", "2"));
 	CHECK(r.rc == 0, &r);
 	run_free(&r);
 	check_pretty(ARGV("region", "info", "--file", f->file));
@@ -1094,8 +1089,8 @@ static void test_usage_errors_exit_2_one_line(void **state)
 	check_error(ARGV("region"), 2, NULL);
 	check_error(ARGV("platform"), 2, NULL);
 	check_error(ARGV("region", "lock", "--file", F), 2, NULL);
-	check_error(ARGV("region", "lock", "--file", F, "32"), 2, "32");
-	check_error(ARGV("region", "lock", "--file", F, "abc"), 2, "abc");
+	check_error(ARGV("region", "lock", "32", "--file", F), 2, "32");
+	check_error(ARGV("region", "lock", "abc", "--file", F), 2, "abc");
 	check_error(ARGV("demo", "--rounds", "0"), 2, "--rounds");
 	check_error(ARGV("-x", "platform", "list"), 2, "-x");
 	check_error(ARGV("--bogus", "platform", "list"), 2, "--bogus");
@@ -1151,17 +1146,15 @@ static void test_region_info_bad_magic_fails(void **state)
 	assert_int_equal(pwrite(fd, "XXXX", 4, st.st_size - 4096), 4);
 	close(fd);
 	check_error(ARGV("region", "info", "--file", f->file), 1, "MWRG");
-	check_error(ARGV("region", "lock", "--file", f->file, "3"), 1,
+	check_error(ARGV("region", "lock", "3", "--file", f->file), 1,
 		    "MWRG");
 
 	run_text(&r, ARGV("region", "info", "--file", f->file));
 	/*
-	 * BUG: the message is garbled, e.g. "memwire: F: F: 58 58 58 58,
-	 * expected "MWRG"" - the path twice and "not a memwire region:
-	 * magic" lost.  attach_fd() (src/core/region.c) calls
-	 * mw_err(ret, "%s: %s", path, mw_last_error()): mw_last_error() is
-	 * the buffer vsnprintf() writes into (overlapping source and
-	 * destination, undefined behaviour).
+	 * Regression: attach_fd() prefixes the validator's message with the
+	 * path through mw_err("%s: %s", path, mw_last_error()); before
+	 * c8b3ffd that formatted into its own source and printed
+	 * "F: F: 58 58 58 58, expected "MWRG"" (or worse).
 	 */
 	CHECK(strstr(r.err, "not a memwire region") != NULL, &r);
 	p = strstr(r.err, f->file);
@@ -1172,12 +1165,11 @@ static void test_region_info_bad_magic_fails(void **state)
 static void test_region_create_twice_fails_and_leaves_no_tmp(void **state)
 {
 	struct fixture *f = *state;
-	char tmp_prefix[64];
 
 	create_region(f->file);
+	/* The second create writes x.smem.tmp.XXXXXX, then cannot rename. */
 	check_error(ARGV("region", "create", "--file", f->file), 1, "exists");
-	snprintf(tmp_prefix, sizeof(tmp_prefix), "x.smem.tmp.");
-	assert_int_equal(count_entries(f->dir, tmp_prefix), 0);
+	assert_int_equal(count_entries(f->dir, "x.smem.tmp."), 0);
 	assert_int_equal(count_entries(f->dir, ""), 1);
 	/* The first region is untouched and still valid. */
 	json_decref(check_info(f->file));
@@ -1199,8 +1191,8 @@ static void test_region_lock_unknown_processor_fails(void **state)
 	struct fixture *f = *state;
 
 	create_region(f->file);
-	check_error(ARGV("region", "lock", "--as", "nosuchproc", "--file",
-			 f->file, "3"),
+	check_error(ARGV("region", "lock", "3", "--as", "nosuchproc", "--file",
+			 f->file),
 		    1, "nosuchproc");
 }
 
@@ -1298,17 +1290,17 @@ static void test_ring_wakes_waiter_in_other_process(void **state)
 
 	create_region(f->file);
 	snprintf(out, sizeof(out), "%s/wait.out", f->dir);
-	pid = f->bg = spawn_bg(out, ARGV("-j", "region", "wait", "--as",
-					 "apps", "--count", "2", "--timeout",
-					 "5000", "--file", f->file,
-					 "apps.smd.modem"));
+	pid = f->bg = spawn_bg(out, ARGV("-j", "region", "wait",
+					 "apps.smd.modem", "--as", "apps",
+					 "--count", "2", "--timeout", "5000",
+					 "--file", f->file));
 	doc = poll_info(f->file, pid, proc_alive, "apps");
 	o = find_named(json_object_get(doc, "processors"), "apps");
 	assert_int_equal(int_member(o, "pid"), pid);
 	json_decref(doc);
 
-	doc = run_json(&r, ARGV("region", "ring", "--as", "modem", "--count",
-				"2", "--file", f->file, "apps.smd.modem"));
+	doc = run_json(&r, ARGV("region", "ring", "apps.smd.modem", "--as",
+				"modem", "--count", "2", "--file", f->file));
 	assert_int_equal(int_member(doc, "writes"), 2);
 	assert_int_equal(int_member(doc, "raised"), 2);
 	json_decref(doc);
@@ -1345,8 +1337,8 @@ static void test_wait_times_out_without_ring(void **state)
 
 	create_region(f->file);
 	t0 = now_ms();
-	check_error(ARGV("region", "wait", "--timeout", "100", "--file",
-			 f->file, "apps.smd.modem"),
+	check_error(ARGV("region", "wait", "apps.smd.modem", "--timeout",
+			 "100", "--file", f->file),
 		    1, "apps.smd.modem");
 	dt = now_ms() - t0;
 	/* Two runs (text and -j), each waits its 100 ms. */
@@ -1355,34 +1347,46 @@ static void test_wait_times_out_without_ring(void **state)
 }
 
 /*
- * The usage lines say `region lock N [--as PROC] ... [--file PATH]`, `region
- * ring LINE ... [--count N] [--file PATH]`, `region wait LINE [--as PROC]
- * ...`: options after the positional argument.
+ * The usage lines put options after the operands (`region lock N [--as
+ * PROC] ... [--file PATH]`); the other tests use that order.  Options
+ * before the operands must work too, and "--" ends the options.
+ * Regression: before 5acde44 the verbs parsed with getopt's "+" mode and
+ * stopped at the first operand, so `region lock 3 --file F` exited 2.
  */
-static void test_region_options_after_positional_are_parsed(void **state)
+static void test_region_options_before_and_after_operands(void **state)
 {
 	struct fixture *f = *state;
+	json_t *doc, *o;
 	struct run r;
 
 	create_region(f->file);
-	run_text(&r, ARGV("region", "lock", "3", "--file", f->file));
-	/*
-	 * BUG: exits 2 "region lock: expected one lock number N (0..31)".
-	 * parse_opts() (src/cli/cmd_region.c) calls getopt_long() with
-	 * optstring "+", which stops at the first non-option, so every
-	 * option after N/LINE is taken as a positional argument.  Either
-	 * drop the "+" (let getopt permute) or change the usage lines.
-	 */
+	run_text(&r, ARGV("region", "lock", "--file", f->file, "3"));
 	CHECK(r.rc == 0, &r);
 	run_free(&r);
-	run_text(&r, ARGV("region", "ring", "modem.smd.apps", "--file",
-			  f->file, "--count", "3"));
-	CHECK(r.rc == 0, &r); /* BUG: same as above */
+	run_text(&r, ARGV("region", "lock", "--as", "q6", "3", "--file",
+			  f->file));
+	CHECK(r.rc == 0, &r);
 	run_free(&r);
-	run_text(&r, ARGV("region", "wait", "apps.smd.modem", "--timeout",
-			  "100", "--file", f->file));
-	CHECK(r.rc == 1, &r); /* BUG: same as above (exits 2) */
+	run_text(&r, ARGV("region", "ring", "--file", f->file, "--count", "2",
+			  "modem.smd.apps"));
+	CHECK(r.rc == 0, &r);
 	run_free(&r);
+	run_text(&r, ARGV("region", "ring", "--file", f->file, "--",
+			  "modem.smd.apps"));
+	CHECK(r.rc == 0, &r);
+	run_free(&r);
+	run_text(&r, ARGV("region", "wait", "--timeout", "100", "--file",
+			  f->file, "apps.smd.modem"));
+	CHECK(r.rc == 1, &r);
+	run_free(&r);
+	doc = check_info(f->file);
+	o = find_named(json_object_get(doc, "lines"), "modem.smd.apps");
+	assert_int_equal(int_member(o, "raised"), 3);
+	o = find_named(json_object_get(doc, "processors"), "apps");
+	assert_int_equal(int_member(o, "attaches"), 2); /* lock, wait */
+	o = find_named(json_object_get(doc, "processors"), "q6");
+	assert_int_equal(int_member(o, "attaches"), 1);
+	json_decref(doc);
 }
 
 int main(void)
@@ -1410,7 +1414,7 @@ int main(void)
 		T(test_help_at_every_level),
 		T(test_ring_wakes_waiter_in_other_process),
 		T(test_wait_times_out_without_ring),
-		T(test_region_options_after_positional_are_parsed),
+		T(test_region_options_before_and_after_operands),
 	};
 #undef T
 

@@ -110,8 +110,8 @@ static int do_show(int argc, char **argv)
 	if (argc > 2)
 		return usage_error("platform show takes at most one NAME");
 	ret = mw_platform_get(argc > 1 ? argv[1] : NULL, &p);
-	if (ret)
-		return fail_lib(ret);
+	if (ret) /* a NAME that names nothing: bad usage, as for create */
+		return usage_error("%s", mw_last_error());
 	print_str("name", "platform %s: ", p->name);
 	print_str("description", "%s\n\n", p->what);
 	show_resources(p);

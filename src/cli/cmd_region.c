@@ -45,9 +45,9 @@ static int parse_opts(int argc, char **argv, const struct option *extra,
 		int r;
 
 		if (c == '?' || c == ':')
-			return usage_error("%s: unknown option or missing value "
-					   "'%s'",
-					   argv[0], argv[optind - 1]) * -1;
+			return -usage_error("region %s: unknown option or missing "
+					    "value: '%s'",
+					    argv[0], argv[optind - 1]);
 		r = region_opt(ro, c, optarg);
 		if (r == -2)
 			return -EXIT_USAGE;
@@ -293,19 +293,39 @@ static int lock_cb(int c, const char *arg, void *p)
 	case 'a':
 		cx->as = arg;
 		return 0;
-	case 'H':
-		return parse_ms(arg, "--hold", &cx->hold_ms);
+	case 'H': {
+		uint64_t v;
+
+		if (parse_u64(arg, "--hold", false, &v))
+			return EXIT_USAGE;
+		if (v > 3600000)
+			return usage_error("--hold: %s ms is over an hour", arg);
+		cx->hold_ms = (int)v;
+		return 0;
+	}
 	case 't':
 		return parse_ms(arg, "--timeout", &cx->timeout_ms);
 	}
 	return usage_error("unexpected option");
 }
 
-static const struct option as_opts[] = {
+static const struct option lock_opts[] = {
 	{ "as", required_argument, NULL, 'a' },
 	{ "hold", required_argument, NULL, 'H' },
 	{ "timeout", required_argument, NULL, 't' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static const struct option ring_opts[] = {
+	{ "as", required_argument, NULL, 'a' },
 	{ "count", required_argument, NULL, 'c' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static const struct option wait_opts[] = {
+	{ "as", required_argument, NULL, 'a' },
+	{ "count", required_argument, NULL, 'c' },
+	{ "timeout", required_argument, NULL, 't' },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -319,7 +339,7 @@ static int do_lock(int argc, char **argv)
 	uint64_t n;
 	int idx, ret;
 
-	idx = parse_opts(argc, argv, as_opts, lock_cb, &cx, &ro);
+	idx = parse_opts(argc, argv, lock_opts, lock_cb, &cx, &ro);
 	if (idx < 0)
 		return -idx;
 	if (argc - idx != 1)
@@ -383,6 +403,11 @@ static int do_release(int argc, char **argv)
 	proc = mw_platform_proc(p, argv[idx]);
 	if (proc >= 0) {
 		id = p->procs[proc].hwmutex_id;
+	} else if (argv[idx][0] < '0' || argv[idx][0] > '9') {
+		ret = usage_error("'%s' is neither a processor of %s nor a "
+				  "hardware mutex id",
+				  argv[idx], p->name);
+		goto close;
 	} else if (parse_u64(argv[idx], "hardware mutex id", false, &id)) {
 		ret = EXIT_USAGE;
 		goto close;
@@ -451,7 +476,11 @@ static int ring_cb(int c, const char *arg, void *p)
 		cx->as = arg;
 		return 0;
 	case 'c':
-		return parse_u64(arg, "--count", false, &cx->count);
+		if (parse_u64(arg, "--count", false, &cx->count))
+			return EXIT_USAGE;
+		if (cx->count == 0)
+			return usage_error("--count: must be at least 1");
+		return 0;
 	case 't':
 		return parse_ms(arg, "--timeout", &cx->timeout_ms);
 	}
@@ -467,7 +496,7 @@ static int do_ring(int argc, char **argv)
 	uint64_t phys = 0, value = 0, i, raised = 0;
 	int idx, ret, line = -1;
 
-	idx = parse_opts(argc, argv, as_opts, ring_cb, &cx, &ro);
+	idx = parse_opts(argc, argv, ring_opts, ring_cb, &cx, &ro);
 	if (idx < 0)
 		return -idx;
 	if (argc - idx < 1 || argc - idx > 2)
@@ -528,7 +557,7 @@ static int do_wait(int argc, char **argv)
 	double t0;
 	int idx, ret, line;
 
-	idx = parse_opts(argc, argv, as_opts, ring_cb, &cx, &ro);
+	idx = parse_opts(argc, argv, wait_opts, ring_cb, &cx, &ro);
 	if (idx < 0)
 		return -idx;
 	if (argc - idx != 1)
@@ -567,7 +596,9 @@ static int do_wait(int argc, char **argv)
 			break;
 		got += (uint64_t)ret;
 	}
-	if (got < cx.count) {
+	if (got < cx.count && ret != -ETIMEDOUT) {
+		ret = fail_lib(ret);
+	} else if (got < cx.count) {
 		ret = fail("%s: %llu of %llu raise(s) within %d ms",
 			   p->lines[line].name, (unsigned long long)got,
 			   (unsigned long long)cx.count, cx.timeout_ms);

@@ -215,7 +215,13 @@ int parse_u64(const char *s, const char *what, bool sizes, uint64_t *out)
 		return usage_error("%s: expected a number, got '%s'", what,
 				   s ? s : "");
 	errno = 0;
-	v = strtoull(s, &end, 0);
+	/* Decimal, or hex with 0x; never octal (a leading 0 is decimal). */
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
+		v = strtoull(s + 2, &end, 16);
+	else
+		v = strtoull(s, &end, 10);
+	if ((s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) && end == s + 2)
+		end = (char *)s; /* "0x" alone */
 	if (errno == ERANGE)
 		return usage_error("%s: '%s' is out of range", what, s);
 	if (sizes && *end && !end[1]) {
@@ -270,9 +276,10 @@ int print_help(const struct cmd *cmds, const char *family)
 
 	buf[0] = '\0';
 	for (c = cmds; c->name; c++) {
-		int k = snprintf(buf + n, sizeof(buf) - n, "  %s%s%s %s\n      %s\n",
+		int k = snprintf(buf + n, sizeof(buf) - n, "  %s%s%s%s%s\n      %s\n",
 				 family ? family : "", family ? " " : "",
-				 c->name, c->usage ? c->usage : "", c->what);
+				 c->name, c->usage && *c->usage ? " " : "",
+				 c->usage ? c->usage : "", c->what);
 
 		if (k < 0 || (size_t)k >= sizeof(buf) - n)
 			break;
@@ -282,8 +289,8 @@ int print_help(const struct cmd *cmds, const char *family)
 		print_str("usage", NULL, buf);
 		return EXIT_OK;
 	}
-	printf("usage: %s [-j] [-p] [-v] [-V] %s%sVERB [ARGS]\n\n%s", progname,
-	       family ? family : "", family ? " " : "", buf);
+	printf("usage: %s [-j] [-p] [-v] [-V] %s%s [ARGS]\n\n%s", progname,
+	       family ? family : "FAMILY", family ? " VERB" : " VERB", buf);
 	return EXIT_OK;
 }
 
@@ -316,17 +323,46 @@ int cmd_select(const struct cmd *cmds, const char *family, int argc,
 		}
 	}
 	if (!match) {
+		char cands[512];
+		size_t k = 0;
+		int nmatch = 0;
+
+		cands[0] = '\0';
 		for (c = cmds; c->name; c++) {
+			int w;
+
 			if (!is_prefix(argv[0], c->name))
 				continue;
-			if (match)
-				return usage_error(
-					"'%s' is ambiguous: %s or %s%s%s?",
-					argv[0], match->name, c->name,
-					family ? " in " : "",
-					family ? family : "");
 			match = c;
+			nmatch++;
+			w = snprintf(cands + k, sizeof(cands) - k, "%s%s",
+				     k ? ", " : "", c->name);
+			if (w > 0 && (size_t)w < sizeof(cands) - k)
+				k += (size_t)w;
 		}
+		if (nmatch > 1)
+			return usage_error("%s%s'%s' is ambiguous (%s)",
+					   family ? family : "",
+					   family ? ": " : "", argv[0], cands);
+	}
+	/* `FAMILY VERB help`: the verb's own usage (families handle their
+	 * `help` themselves, so only at the verb level). */
+	if (match && family && argc > 1 &&
+	    (!strcmp(argv[1], "help") || !strcmp(argv[1], "--help") ||
+	     !strcmp(argv[1], "-h"))) {
+		char line[512];
+
+		snprintf(line, sizeof(line), "%s%s%s%s%s", family ? family : "",
+			 family ? " " : "", match->name,
+			 match->usage && *match->usage ? " " : "",
+			 match->usage ? match->usage : "");
+		if (json_output) {
+			print_str("usage", NULL, line);
+		} else {
+			printf("usage: %s %s\n    %s\n", progname, line,
+			       match->what);
+		}
+		return EXIT_OK;
 	}
 	if (!match)
 		return usage_error("%s%s'%s' is not a command (expected one of: "

@@ -56,8 +56,14 @@
 
 #define REAP_SLICE_MS 20
 #define OWNER_REAPING 0xffffffffu
-/* Measured by `make bench` on a 2-core machine: see docs/core.md. */
-#define DEFAULT_SPIN 2000
+/* Measured by `make bench` on a 2-core machine (a pause is ~30 ns there,
+ * so 1000 is ~30 us, longer than a futex wake-up): see docs/core.md. */
+#define DEFAULT_SPIN 1000
+
+struct spin {
+	unsigned budget; /* pause iterations for the next wait */
+	unsigned waits;  /* waits on a reduced budget, for the probe */
+};
 
 struct irq_fd {
 	struct mw_soc *s;
@@ -75,8 +81,8 @@ struct mw_soc {
 	uint32_t hwid; /* value we write into mutex registers */
 	uint64_t owner; /* what we stored in procs[self].owner */
 	unsigned spin; /* upper bound of the adaptive spin */
-	unsigned line_spin[MW_MAX_LINES]; /* current budget per line */
-	unsigned lock_spin[MW_HWMUTEX_COUNT]; /* current budget per mutex */
+	struct spin line_spin[MW_MAX_LINES];
+	struct spin lock_spin[MW_HWMUTEX_COUNT];
 	uint32_t seen[MW_MAX_LINES]; /* private: last lines[i].seq returned */
 	pthread_mutex_t local[MW_HWMUTEX_COUNT];
 	pthread_mutex_t fd_lock;
@@ -231,25 +237,30 @@ static int check_line(const struct mw_soc *s, unsigned line)
 }
 
 /*
- * Adaptive spin: a budget that doubles (up to s->spin) when spinning saw
- * the event, and halves when the spin ran out and we slept anyway, so an
- * idle waiter stops burning CPU and a ping-pong partner keeps spinning.
- * Returns true when @done became true while spinning.
+ * Adaptive spin: the budget goes back to the maximum (s->spin) when a spin
+ * saw the event, and halves, down to a floor of max/8, when the spin ran out
+ * and we slept anyway, so an idle waiter burns little CPU.  Every 16th wait
+ * on a reduced budget spins the full maximum once: a pair that fell back to
+ * waking each other from futex sleep (neither spin long enough to see the
+ * other's reply) finds out it could spin again.
+ * Returns true when *@word changed from @until_not while spinning.
  */
-static bool spin_for(unsigned *budget, unsigned max, uint32_t *word,
+static bool spin_for(struct spin *sp, unsigned max, uint32_t *word,
 		     uint32_t until_not)
 {
-	unsigned i, n = *budget < max ? *budget : max;
+	unsigned i, n = sp->budget < max ? sp->budget : max;
 
+	if (n < max && (++sp->waits & 15) == 0)
+		n = max;
 	for (i = 0; i < n; i++) {
 		mw_cpu_relax();
 		/* Relaxed: only a hint; the caller re-reads with ordering. */
 		if (MW_READ_ONCE(*word) != until_not) {
-			*budget = n * 2 < max ? (n ? n * 2 : 1) : max;
+			sp->budget = max;
 			return true;
 		}
 	}
-	*budget = n / 2;
+	sp->budget = sp->budget / 2 > max / 8 ? sp->budget / 2 : max / 8;
 	return false;
 }
 
@@ -811,9 +822,9 @@ void mw_soc_set_spin(struct mw_soc *s, unsigned spins)
 
 	s->spin = spins;
 	for (i = 0; i < MW_MAX_LINES; i++)
-		s->line_spin[i] = spins;
+		s->line_spin[i] = (struct spin){ spins, 0 };
 	for (i = 0; i < MW_HWMUTEX_COUNT; i++)
-		s->lock_spin[i] = spins;
+		s->lock_spin[i] = (struct spin){ spins, 0 };
 }
 
 int mw_soc_map(const struct mw_soc *s, uint64_t phys, uint64_t len, void **out)
