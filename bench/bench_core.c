@@ -281,12 +281,12 @@ int main(int argc, char **argv)
 	/* Interleave the runs so drift affects figure and baseline alike. */
 	for (i = 0; i < RUNS; i++) {
 		db0[i] = rt_doorbell(0) * 1e6;
-		dbs[i] = rt_doorbell(2000) * 1e6;
+		dbs[i] = rt_doorbell(1000) * 1e6;
 		pp[i] = rt_fds(false) * 1e6;
 		us[i] = rt_fds(true) * 1e6;
-		hu[i] = rate_hwmutex(1, rounds * 20, 2000) / 1e6;
+		hu[i] = rate_hwmutex(1, rounds * 20, 1000) / 1e6;
 		pu[i] = rate_pthread(1, rounds * 20) / 1e6;
-		hc[i] = rate_hwmutex(2, rounds * 4, 2000) / 1e6;
+		hc[i] = rate_hwmutex(2, rounds * 4, 1000) / 1e6;
 		hc0[i] = rate_hwmutex(2, rounds * 4, 0) / 1e6;
 		pc[i] = rate_pthread(2, rounds * 4) / 1e6;
 	}
@@ -296,11 +296,11 @@ int main(int argc, char **argv)
 	    "pipe round trip", median(pp, RUNS));
 	row("doorbell round trip, futex only", "us", median(db0, RUNS),
 	    "UNIX socket round trip", median(us, RUNS));
-	row("doorbell round trip, spin 2000 then futex", "us",
+	row("doorbell round trip, adaptive spin (max 1000)", "us",
 	    median(dbs, RUNS), "pipe round trip", median(pp, RUNS));
 	row("hwmutex lock+unlock, uncontended", "M/s", median(hu, RUNS),
 	    "pthread mutex (pshared)", median(pu, RUNS));
-	row("hwmutex lock+unlock, 2 procs, spin 2000", "M/s", median(hc, RUNS),
+	row("hwmutex lock+unlock, 2 procs, adaptive spin", "M/s", median(hc, RUNS),
 	    "pthread mutex, 2 procs", median(pc, RUNS));
 	row("hwmutex lock+unlock, 2 procs, futex only", "M/s",
 	    median(hc0, RUNS), "pthread mutex, 2 procs", median(pc, RUNS));
