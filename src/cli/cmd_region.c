@@ -31,10 +31,12 @@ typedef int (*opt_cb)(int c, const char *arg, void *ctx);
 static int parse_opts(int argc, char **argv, const struct option *extra,
 		      opt_cb cb, void *ctx, struct region_opts *ro)
 {
-	struct option all[32] = { REGION_LONGOPTS };
-	size_t n = 6, i;
+	static const struct option region_longopts[] = { REGION_LONGOPTS };
+	struct option all[32];
+	size_t n = sizeof(region_longopts) / sizeof(region_longopts[0]), i;
 	int c;
 
+	memcpy(all, region_longopts, sizeof(region_longopts));
 	for (i = 0; extra && extra[i].name && n < 31; i++)
 		all[n++] = extra[i];
 	memset(&all[n], 0, sizeof(all[n]));
