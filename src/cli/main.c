@@ -14,36 +14,25 @@
 #include "cli/cli.h"
 
 /* Families that later issues build.  They say so; they do not pretend. */
-static int not_built(const char *family, int issue)
-{
-	return usage_error("'%s' is not built yet in memwire %s (tracked as "
-			   "issue %d)",
-			   family, mw_version(), issue);
-}
+static const struct {
+	const char *family;
+	int issue;
+} planned[] = {
+	{ "smem", 3 }, { "smd", 4 }, { "hda", 5 }, { "hgcm", 6 }, { "shfl", 7 },
+};
 
-static int do_smem(int argc, char **argv)
+static int do_not_built(int argc, char **argv)
 {
-	return not_built("smem", 3);
-}
+	size_t i;
 
-static int do_smd(int argc, char **argv)
-{
-	return not_built("smd", 4);
-}
-
-static int do_hgcm(int argc, char **argv)
-{
-	return not_built("hgcm", 6);
-}
-
-static int do_shfl(int argc, char **argv)
-{
-	return not_built("shfl", 7);
-}
-
-static int do_hda(int argc, char **argv)
-{
-	return not_built("hda", 5);
+	/* argv[0] is what was typed: a prefix cmd_select() found unambiguous */
+	for (i = 0; i < sizeof(planned) / sizeof(planned[0]); i++)
+		if (!strncmp(planned[i].family, argv[0], strlen(argv[0])))
+			return usage_error("'%s' is not built yet in memwire "
+					   "%s (tracked as issue %d)",
+					   planned[i].family, mw_version(),
+					   planned[i].issue);
+	return usage_error("'%s' is not built yet", argv[0]);
 }
 
 static int do_version(int argc, char **argv)
@@ -53,11 +42,11 @@ static int do_version(int argc, char **argv)
 }
 
 static const struct cmd families[] = {
-	{ "smem", do_smem, "VERB ...", "Qualcomm shared-memory heap (not built yet)" },
-	{ "smd", do_smd, "VERB ...", "Qualcomm SMD channels (not built yet)" },
-	{ "hgcm", do_hgcm, "VERB ...", "VirtualBox HGCM calls (not built yet)" },
-	{ "shfl", do_shfl, "VERB ...", "VirtualBox shared folders (not built yet)" },
-	{ "hda", do_hda, "VERB ...", "HD Audio verb capture (not built yet)" },
+	{ "smem", do_not_built, "VERB ...", "Qualcomm shared-memory heap (not built yet)" },
+	{ "smd", do_not_built, "VERB ...", "Qualcomm SMD channels (not built yet)" },
+	{ "hgcm", do_not_built, "VERB ...", "VirtualBox HGCM calls (not built yet)" },
+	{ "shfl", do_not_built, "VERB ...", "VirtualBox shared folders (not built yet)" },
+	{ "hda", do_not_built, "VERB ...", "HD Audio verb capture (not built yet)" },
 	{ "demo", do_demo, "[--rounds N]", "run the end-to-end demo" },
 	{ "platform", do_platform, "{list | show [NAME]}",
 	  "platforms: resources, processors, interrupt lines" },
