@@ -450,6 +450,16 @@ int mw_hwmutex_owner(const struct mw_soc *s, unsigned n, uint32_t *owner);
  */
 int mw_hwmutex_release_all(struct mw_soc *s, uint32_t id);
 
+/**
+ * mw_hwmutex_clear() - write 0 to register @n whoever holds it
+ * @prev: the id it held (0 = it was free), may be NULL
+ *
+ * What a driver may do to a lock whose owner restarted.  Waiters are woken.
+ * A register held by this processor is refused with -EBUSY (unlock it, so
+ * the process-local lock is released too).  Return: 0 or -errno.
+ */
+int mw_hwmutex_clear(struct mw_soc *s, unsigned n, uint32_t *prev);
+
 /* ------------------------------------------------ doorbells and IRQ lines */
 
 /**
@@ -460,6 +470,14 @@ int mw_hwmutex_release_all(struct mw_soc *s, uint32_t id);
  * @phys is in no resource, -EINVAL when it is not a doorbell register.
  */
 int mw_doorbell_write(struct mw_soc *s, uint64_t phys, uint32_t value);
+
+/**
+ * mw_doorbell_shadow() - the control-page word that records the last value
+ * written to doorbell register @phys (a store through it raises nothing).
+ * Return: 0, -EFAULT (in no resource), -EINVAL (not a doorbell).
+ */
+int mw_doorbell_shadow(const struct mw_soc *s, uint64_t phys,
+		       volatile uint32_t **out);
 
 /** mw_irq_raise() - raise line @line directly (what a remote's IPC does). */
 int mw_irq_raise(struct mw_soc *s, unsigned line);

@@ -54,6 +54,9 @@ int print_help(const struct cmd *cmds, const char *family);
 int usage_error(const char *fmt, ...) CLI_PRINTF(1, 2);
 /* Report an operational failure (one line) and return EXIT_FAIL. */
 int fail(const char *fmt, ...) CLI_PRINTF(1, 2);
+/* Report a failure inside the document: with -j the document is still
+ * printed, with an "error" member; returns EXIT_FAIL. */
+int fail_keep(const char *fmt, ...) CLI_PRINTF(1, 2);
 /* fail() with mw_last_error() for a library call that returned @err < 0. */
 int fail_lib(int err);
 /* Progress or diagnostic line on stderr, only with -v. */
@@ -97,6 +100,7 @@ struct region_opts {
 	const char *file;
 	const char *dump;
 	bool devmem;
+	const char *devmem_path; /* --devmem=PATH: a file standing in for /dev/mem */
 	bool write;
 	bool rdonly;
 	bool have_phys, have_size;
@@ -104,14 +108,14 @@ struct region_opts {
 };
 
 #define REGION_OPTS_USAGE                                                      \
-	"[--file PATH | --dump FILE --phys ADDR | --devmem --phys ADDR "       \
-	"--size N [--write]]"
+	"[--file PATH | --dump FILE --phys ADDR | --devmem[=PATH] --phys ADDR " \
+	"[--size N] [--write]]"
 
 /* getopt_long codes 0x100.. are region options; see region_opt(). */
 #define REGION_LONGOPTS                                                        \
 	{ "file", required_argument, NULL, 0x100 },                            \
 	{ "dump", required_argument, NULL, 0x101 },                            \
-	{ "devmem", no_argument, NULL, 0x102 },                                \
+	{ "devmem", optional_argument, NULL, 0x102 },                                \
 	{ "phys", required_argument, NULL, 0x103 },                            \
 	{ "size", required_argument, NULL, 0x104 },                            \
 	{ "write", no_argument, NULL, 0x105 }
@@ -120,6 +124,17 @@ struct region_opts {
 int region_opt(struct region_opts *o, int c, const char *arg);
 /* Open what the options name; prints the error itself. */
 int region_open(const struct region_opts *o, struct mw_region **out);
+/*
+ * Parse a verb's options: the region options plus @extra (a getopt_long
+ * table ending with a zero entry) handled by @cb.  Options may follow the
+ * operands.  Returns optind, or minus the exit code after a usage error.
+ */
+struct option;
+typedef int (*opt_cb)(int c, const char *arg, void *ctx);
+int parse_opts(const char *family, int argc, char **argv,
+	       const struct option *extra, opt_cb cb, void *ctx,
+	       struct region_opts *ro);
+
 /* The default region file for the default platform. */
 int default_region_file(char *buf, size_t len);
 
@@ -128,5 +143,6 @@ int default_region_file(char *buf, size_t len);
 int do_platform(int argc, char **argv);
 int do_region(int argc, char **argv);
 int do_demo(int argc, char **argv);
+int do_smem(int argc, char **argv);
 
 #endif /* MEMWIRE_CLI_H */

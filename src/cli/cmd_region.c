@@ -21,48 +21,6 @@ static double now_ms(void)
 	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
-/*
- * Parse the verb's options: the region options plus @extra (a getopt_long
- * table terminated by a zero entry) handled by @cb.  Returns optind, or a
- * negative value after a usage error was reported.
- */
-typedef int (*opt_cb)(int c, const char *arg, void *ctx);
-
-static int parse_opts(int argc, char **argv, const struct option *extra,
-		      opt_cb cb, void *ctx, struct region_opts *ro)
-{
-	static const struct option region_longopts[] = { REGION_LONGOPTS };
-	struct option all[32];
-	size_t n = sizeof(region_longopts) / sizeof(region_longopts[0]), i;
-	int c;
-
-	memcpy(all, region_longopts, sizeof(region_longopts));
-	for (i = 0; extra && extra[i].name && n < 31; i++)
-		all[n++] = extra[i];
-	memset(&all[n], 0, sizeof(all[n]));
-	optind = 0; /* glibc: full re-initialisation */
-	opterr = 0;
-	/* Permuting: options may follow the operands (`lock 3 --as modem`). */
-	while ((c = getopt_long(argc, argv, "", all, NULL)) != -1) {
-		int r;
-
-		if (c == '?' || c == ':')
-			return -usage_error("region %s: unknown option or missing "
-					    "value: '%s'",
-					    argv[0], argv[optind - 1]);
-		r = region_opt(ro, c, optarg);
-		if (r == -2)
-			return -EXIT_USAGE;
-		if (r == 1)
-			continue;
-		r = cb ? cb(c, optarg, ctx) : usage_error("%s: unexpected option",
-							  argv[0]);
-		if (r)
-			return -r;
-	}
-	return optind;
-}
-
 /* Open the region and attach as @proc (NULL: observer). */
 static int open_soc(const struct region_opts *ro, const char *proc,
 		    struct mw_region **r, struct mw_soc **s)
@@ -114,7 +72,7 @@ static int do_create(int argc, char **argv)
 	char path[4096];
 	int idx, ret;
 
-	idx = parse_opts(argc, argv, extra, create_cb, &cx, &ro);
+	idx = parse_opts("region", argc, argv, extra, create_cb, &cx, &ro);
 	if (idx < 0)
 		return -idx;
 	if (idx < argc)
@@ -240,7 +198,7 @@ static int do_info(int argc, char **argv)
 	struct mw_soc *s = NULL;
 	int idx, ret;
 
-	idx = parse_opts(argc, argv, NULL, NULL, NULL, &ro);
+	idx = parse_opts("region", argc, argv, NULL, NULL, NULL, &ro);
 	if (idx < 0)
 		return -idx;
 	if (idx < argc)
@@ -341,7 +299,7 @@ static int do_lock(int argc, char **argv)
 	uint64_t n;
 	int idx, ret;
 
-	idx = parse_opts(argc, argv, lock_opts, lock_cb, &cx, &ro);
+	idx = parse_opts("region", argc, argv, lock_opts, lock_cb, &cx, &ro);
 	if (idx < 0)
 		return -idx;
 	if (argc - idx != 1)
@@ -392,7 +350,7 @@ static int do_release(int argc, char **argv)
 	uint64_t id;
 	int idx, ret, proc;
 
-	idx = parse_opts(argc, argv, NULL, NULL, NULL, &ro);
+	idx = parse_opts("region", argc, argv, NULL, NULL, NULL, &ro);
 	if (idx < 0)
 		return -idx;
 	if (argc - idx != 1)
@@ -439,7 +397,7 @@ static int do_reap(int argc, char **argv)
 	struct mw_soc *s;
 	int idx, ret;
 
-	idx = parse_opts(argc, argv, NULL, NULL, NULL, &ro);
+	idx = parse_opts("region", argc, argv, NULL, NULL, NULL, &ro);
 	if (idx < 0)
 		return -idx;
 	if (idx < argc)
@@ -498,7 +456,7 @@ static int do_ring(int argc, char **argv)
 	uint64_t phys = 0, value = 0, i, raised = 0;
 	int idx, ret, line = -1;
 
-	idx = parse_opts(argc, argv, ring_opts, ring_cb, &cx, &ro);
+	idx = parse_opts("region", argc, argv, ring_opts, ring_cb, &cx, &ro);
 	if (idx < 0)
 		return -idx;
 	if (argc - idx < 1 || argc - idx > 2)
@@ -559,7 +517,7 @@ static int do_wait(int argc, char **argv)
 	double t0;
 	int idx, ret, line;
 
-	idx = parse_opts(argc, argv, wait_opts, ring_cb, &cx, &ro);
+	idx = parse_opts("region", argc, argv, wait_opts, ring_cb, &cx, &ro);
 	if (idx < 0)
 		return -idx;
 	if (argc - idx != 1)

@@ -18,7 +18,7 @@ static const struct {
 	const char *family;
 	int issue;
 } planned[] = {
-	{ "smem", 3 }, { "smd", 4 }, { "hda", 5 }, { "hgcm", 6 }, { "shfl", 7 },
+	{ "smd", 4 }, { "hda", 5 }, { "hgcm", 6 }, { "shfl", 7 },
 };
 
 static int do_not_built(int argc, char **argv)
@@ -42,7 +42,9 @@ static int do_version(int argc, char **argv)
 }
 
 static const struct cmd families[] = {
-	{ "smem", do_not_built, "VERB ...", "Qualcomm shared-memory heap (not built yet)" },
+	{ "smem", do_smem,
+	  "{init | show | alloc | get | version | lock | log | translate | validate}",
+	  "Qualcomm shared-memory heap: items, versions, locks, log" },
 	{ "smd", do_not_built, "VERB ...", "Qualcomm SMD channels (not built yet)" },
 	{ "hgcm", do_not_built, "VERB ...", "VirtualBox HGCM calls (not built yet)" },
 	{ "shfl", do_not_built, "VERB ...", "VirtualBox shared folders (not built yet)" },

@@ -22,6 +22,7 @@ static char *jbuf;
 static size_t jlen;
 static FILE *jfile;
 static bool error_printed;
+static bool keep_document;
 
 void out_init(bool json, bool pretty)
 {
@@ -43,7 +44,7 @@ int out_end(int rc)
 {
 	if (!json_output)
 		return rc;
-	if (rc == EXIT_OK) {
+	if (rc == EXIT_OK || keep_document) {
 		jsonw_end_object(jw);
 		jsonw_destroy(&jw);
 		fclose(jfile);
@@ -89,6 +90,23 @@ int usage_error(const char *fmt, ...)
 	verror(fmt, ap);
 	va_end(ap);
 	return EXIT_USAGE;
+}
+
+int fail_keep(const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (json_output) {
+		print_str("error", NULL, msg);
+		keep_document = true;
+	} else {
+		fprintf(stderr, "%s: %s\n", progname, msg);
+	}
+	return EXIT_FAIL;
 }
 
 int fail(const char *fmt, ...)

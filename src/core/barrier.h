@@ -81,6 +81,7 @@ _Static_assert(sizeof(_Atomic uint64_t) == sizeof(uint64_t),
 
 #define mw_fetch_add(p, v) atomic_fetch_add(MW_ATOMIC(p), (v))
 #define mw_fetch_sub(p, v) atomic_fetch_sub(MW_ATOMIC(p), (v))
+#define mw_fetch_or(p, v) atomic_fetch_or(MW_ATOMIC(p), (v))
 
 /* A pause hint for short spins; never spin without a bound. */
 static inline void mw_cpu_relax(void)

@@ -292,6 +292,35 @@ int mw_hwmutex_release_all(struct mw_soc *s, uint32_t id)
 	return released;
 }
 
+int mw_hwmutex_clear(struct mw_soc *s, unsigned n, uint32_t *prev)
+{
+	uint32_t cur;
+	int ret;
+
+	mw_clear_error();
+	if ((ret = check_lock_index(n)) || (ret = need_write(s)))
+		return ret;
+	cur = MW_READ_ONCE(s->ctl->hwmutex[n]);
+	do {
+		if (cur == 0)
+			break;
+		if (s->self >= 0 && cur == s->hwid)
+			return mw_err(-EBUSY,
+				      "hardware mutex %u is held by this "
+				      "processor (%s): unlock it instead",
+				      n, s->plat->procs[s->self].name);
+	} while (!mw_cmpxchg(&s->ctl->hwmutex[n], &cur, 0));
+	if (cur) {
+		/* Pairs with the waiters' futex_wait on the register. */
+		futex_wake(&s->ctl->hwmutex[n], INT_MAX);
+		mw_log(MW_LOG_WARN, "hardware mutex %u forced free (owner was "
+		       "id %u)", n, cur);
+	}
+	if (prev)
+		*prev = cur;
+	return 0;
+}
+
 /* Reap slot @i if its owner is dead.  Returns 1 when reaped. */
 static int reap_slot(struct mw_soc *s, unsigned i)
 {
@@ -689,6 +718,23 @@ int mw_doorbell_write(struct mw_soc *s, uint64_t phys, uint32_t value)
 		}
 	}
 	return raised;
+}
+
+int mw_doorbell_shadow(const struct mw_soc *s, uint64_t phys,
+		       volatile uint32_t **out)
+{
+	const struct mw_resource *res;
+	int ret;
+
+	mw_clear_error();
+	ret = mw_platform_resource(s->plat, phys, 4, &res);
+	if (ret)
+		return ret;
+	if (res->kind != MW_RES_DOORBELL)
+		return mw_err(-EINVAL, "phys 0x%llx is in %s, not a doorbell",
+			      (unsigned long long)phys, res->name);
+	*out = &s->ctl->doorbell_last[res - s->plat->res];
+	return 0;
 }
 
 /* --------------------------------------------------------------- attach */
