@@ -30,8 +30,10 @@ demo: build
 	$(BUILD)/memwire demo
 
 bench: build
-	$(MESON) compile -C $(BUILD) bench/bench_core
+	$(MESON) compile -C $(BUILD) bench/bench_core bench/bench_smem
 	$(BUILD)/bench/bench_core
+	@echo
+	$(BUILD)/bench/bench_smem
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
