@@ -145,4 +145,9 @@ int do_region(int argc, char **argv);
 int do_demo(int argc, char **argv);
 int do_smem(int argc, char **argv);
 
+/* Shared with the demo: `smem show` and `smem log` bodies. */
+struct smem;
+int print_smem_heap(const struct smem *sm, const char *source);
+int print_smem_log(struct smem *sm, int log, unsigned flags, unsigned max);
+
 #endif /* MEMWIRE_CLI_H */

@@ -374,36 +374,20 @@ static int show_item(const struct smem_item *it, void *arg)
 	return 0;
 }
 
-static int do_show(int argc, char **argv)
+int print_smem_heap(const struct smem *sm, const char *source)
 {
-	struct smem_ctx cx;
 	struct smem_heap_info hi;
-	struct show_ctx sc = { 0 };
-	struct mw_region *r;
-	struct smem *sm;
+	struct show_ctx sc = { .sm = sm };
 	char problem[1024] = "";
 	unsigned i;
-	int idx, ret, walk;
+	int ret, walk;
 
-	idx = smem_parse(argc, argv, &cx);
-	if (idx < 0)
-		return -idx;
-	if (idx < argc)
-		return usage_error("smem show: unexpected argument '%s'",
-				   argv[idx]);
-	ret = smem_open_cli(&cx, OPEN_READ, &r, &sm);
-	if (ret)
-		return ret;
-	sc.sm = sm;
 	ret = smem_heap_info(sm, &hi);
-	if (ret) {
-		ret = fail_lib(ret);
-		goto out;
-	}
+	if (ret)
+		return fail_lib(ret);
 	print_u64("phys", "heap        0x%llx", hi.phys);
 	print_u64("size", ", 0x%llx bytes", hi.size);
-	print_str("source", " (%s)\n",
-		  mw_region_kind_name(mw_region_kind(r)));
+	print_str("source", " (%s)\n", source);
 	print_u64("version", "version     %llu", hi.version[7] >> 16);
 	print_str("layout", " (%s)\n",
 		  hi.layout == 11   ? "global heap"
@@ -445,11 +429,28 @@ static int do_show(int argc, char **argv)
 		if (!problem[0])
 			snprintf(problem, sizeof(problem), "%s",
 				 mw_last_error());
-		ret = fail_keep("corrupt heap: %s", problem);
-		goto out;
+		return fail_keep("corrupt heap: %s", problem);
 	}
-	ret = EXIT_OK;
-out:
+	return EXIT_OK;
+}
+
+static int do_show(int argc, char **argv)
+{
+	struct smem_ctx cx;
+	struct mw_region *r;
+	struct smem *sm;
+	int idx, ret;
+
+	idx = smem_parse(argc, argv, &cx);
+	if (idx < 0)
+		return -idx;
+	if (idx < argc)
+		return usage_error("smem show: unexpected argument '%s'",
+				   argv[idx]);
+	ret = smem_open_cli(&cx, OPEN_READ, &r, &sm);
+	if (ret)
+		return ret;
+	ret = print_smem_heap(sm, mw_region_kind_name(mw_region_kind(r)));
 	smem_close_cli(r, sm);
 	return ret;
 }
@@ -895,6 +896,28 @@ static void print_event(const struct smem_log_event *e)
 	print_u64("data3", " %08llx", e->data[2]);
 	print_str("event", "  %s\n", name);
 	close_object();
+}
+
+int print_smem_log(struct smem *sm, int log, unsigned flags,
+		   unsigned max)
+{
+	static struct smem_log_event ev[2000];
+	uint32_t next;
+	int n, i;
+
+	n = smem_read_log_events(sm, log, ev, max < 2000 ? max : 2000, flags,
+				 &next);
+	if (n < 0)
+		return fail_lib(n);
+	print_str("log", "%s log", smem_log_name(log));
+	print_u64("next_index", ", next index %llu", next);
+	print_str("order", ", %s first\n",
+		  flags & SMEM_LOG_OLDEST_FIRST ? "oldest" : "newest");
+	open_array("events");
+	for (i = 0; i < n; i++)
+		print_event(&ev[i]);
+	close_array();
+	return EXIT_OK;
 }
 
 static int log_write(struct smem *sm, struct smem_ctx *cx, int argc,
