@@ -7,13 +7,20 @@
  * lines (doorbells), every wait has a timeout, and every child is ended by
  * its pid:
  *
- *   1. ready:   each child attaches and raises apps.smd.<child>
+ *   0. SBL:     the heap is formatted as the boot loader does, socinfo
+ *               (item 137) written; apps allocates the demo's counter item
+ *   1. ready:   each child attaches, works on the heap (modem creates the
+ *               SMEM log and the SMSM items, q6 asks for the same log
+ *               items, both register the SMD version and write log events)
+ *               and raises apps.smd.<child>
  *   2. mutex:   apps rings modem/q6 ("go"); all three take hardware mutex 3
  *               ROUNDS times and increment a counter in shared memory
  *   3. ping:    apps writes the modem (q6) doorbell bit, the child answers
  *               on apps.smd.<child>; round trips are timed
  *   4. restart: a wcnss process takes mutex 5 and is killed with SIGKILL;
  *               apps' lock on 5 notices the dead owner and takes over
+ *   5. heap:    apps logs its own events, checks the version agreement and
+ *               validates the heap; then `smem show` and `smem log`
  *
  * The region file lives in a fresh temporary directory, removed at the end.
  */
@@ -31,6 +38,7 @@
 
 #include "cli/cli.h"
 #include "core/barrier.h"
+#include "memwire/smem.h"
 
 #define STEP_TIMEOUT_MS 10000
 #define DEMO_TIMEOUT_MS 60000
@@ -38,8 +46,11 @@
 #define APCS_IPC 0x02011008u
 #define DEMO_LOCK 3
 #define RESTART_LOCK 5
+#define SCRATCH_ITEM SMEM_ID_VENDOR0_ITEM
+#define SMEM_ID_VENDOR0_ITEM 134
+#define SMD_VERSION 0x00020000u /* msm smd.c's SMD_VERSION */
 
-/* Scratch words at the start of the region's last page. */
+/* The demo's shared words: an SMEM item (134, SMEM_ID_VENDOR0). */
 struct demo_shared {
 	uint32_t counter;
 	uint32_t last_owner;
@@ -51,6 +62,7 @@ struct demo {
 	char path[PATH_MAX];
 	struct mw_region *r;
 	struct mw_soc *s;
+	struct smem *sm;
 	const struct mw_platform *p;
 	struct demo_shared *sh;
 	unsigned rounds;
@@ -76,14 +88,59 @@ static int line_of(const struct mw_platform *p, const char *name)
 	return l;
 }
 
-static struct demo_shared *scratch(struct mw_region *r)
+static struct demo_shared *scratch(const struct smem *sm)
 {
 	void *ptr = NULL;
 
-	if (mw_region_ptr(r, mw_region_phys(r) + mw_region_size(r) - 4096,
-			  sizeof(struct demo_shared), &ptr))
-		abort();
+	if (smem_find(sm, SCRATCH_ITEM, sizeof(struct demo_shared), &ptr))
+		return NULL;
 	return ptr;
+}
+
+/*
+ * A remote processor's work on the heap: the modem owns the SMEM log and
+ * the SMSM state; q6 asks for the same log items (allocating an existing
+ * item returns it); both register their SMD version and log an event.
+ */
+static int child_heap(struct smem *sm, const char *proc)
+{
+	bool modem = !strcmp(proc, "modem");
+	uint32_t *smsm;
+	void *p;
+
+	if (smem_init_log_buffer(sm, SMEM_LOG_MAIN))
+		return 1;
+	if (modem) {
+		/* SMSM: size info {hosts, entries}, then the state words;
+		 * the modem's entry says INIT|SMDINIT|RPCINIT|RUN. */
+		if (smem_alloc(sm, SMEM_SMSM_SIZE_INFO, 16, &p))
+			return 2;
+		MW_WRITE_ONCE(((uint32_t *)p)[0], 3);
+		MW_WRITE_ONCE(((uint32_t *)p)[1], 8);
+		if (smem_alloc(sm, SMEM_SMSM_SHARED_STATE, 8 * 4, &p))
+			return 3;
+		smsm = p;
+		MW_WRITE_ONCE(smsm[1], 0x1u | 0x8u | 0x20u | 0x100u);
+	}
+	/* What smem_init does on every processor (major only), then SMD. */
+	if (smem_version_set(sm, SMEM_VERSION_INFO,
+			     (uint32_t)SMEM_VERSION_MAJOR_V11 << 16,
+			     SMEM_MAJOR_VERSION_MASK) != 1 ||
+	    smem_version_set(sm, SMEM_VERSION_SMD, SMD_VERSION,
+			     SMEM_FULL_VERSION_MASK) != 1)
+		return 4;
+	/* MODEM/Q6 SMEM INIT, then an ONCRPC RPC_INIT with 6 words. */
+	if (smem_write_log_event3(sm, SMEM_LOG_MAIN,
+				  (modem ? 0x00000000u : 0x40000000u) |
+					  0x00020002u,
+				  1, 2, 3))
+		return 5;
+	if (smem_write_log_event6(sm, SMEM_LOG_MAIN,
+				  (modem ? 0x00000000u : 0x40000000u) |
+					  0x00010003u,
+				  10, 11, 12, 13, 14, 15) != 1)
+		return 6;
+	return 0;
 }
 
 /* The increments of step 2, run by every process. */
@@ -115,8 +172,10 @@ static int contend(struct mw_soc *s, struct demo_shared *sh, unsigned rounds,
 static int child_main(const char *path, const char *proc, unsigned rounds)
 {
 	const struct mw_platform *p;
+	struct demo_shared *sh;
 	struct mw_region *r;
 	struct mw_soc *s;
+	struct smem *sm;
 	char in[32], out[32];
 	int lin, lout, ret;
 	unsigned i;
@@ -125,6 +184,11 @@ static int child_main(const char *path, const char *proc, unsigned rounds)
 		return 10;
 	if (mw_soc_open(r, proc, &s))
 		return 11;
+	if (smem_open_soc(s, &sm) || !(sh = scratch(sm)))
+		return 18;
+	ret = child_heap(sm, proc);
+	if (ret)
+		return 30 + ret;
 	p = mw_soc_platform(s);
 	snprintf(in, sizeof(in), "%s.smd.apps", proc);
 	snprintf(out, sizeof(out), "apps.smd.%s", proc);
@@ -134,7 +198,7 @@ static int child_main(const char *path, const char *proc, unsigned rounds)
 		return 12;
 	if (mw_irq_wait(s, (unsigned)lin, STEP_TIMEOUT_MS) < 0) /* go */
 		return 13;
-	ret = contend(s, scratch(r), rounds, mw_platform_proc(p, proc) + 1u);
+	ret = contend(s, sh, rounds, mw_platform_proc(p, proc) + 1u);
 	if (ret)
 		return 14;
 	if (mw_irq_raise(s, (unsigned)lout)) /* done */
@@ -148,6 +212,7 @@ static int child_main(const char *path, const char *proc, unsigned rounds)
 		if (mw_irq_raise(s, (unsigned)lout))
 			return 17;
 	}
+	smem_close(sm);
 	mw_soc_close(s);
 	mw_region_close(r);
 	return 0;
@@ -340,6 +405,94 @@ static int step_restart(struct demo *d)
 	return mw_hwmutex_unlock(d->s, RESTART_LOCK) ? fail_lib(-1) : 0;
 }
 
+/* Step 0: the boot loader's heap, socinfo, and the demo's counter item. */
+static int step_sbl(struct demo *d)
+{
+	static const char build_id[32] = "M8930BAAAANAZM-memwire-demo";
+	struct smem *sbl;
+	uint32_t *si;
+	void *p;
+	int ret;
+
+	/* SBL: no processor holds anything yet. */
+	ret = smem_open(d->r, NULL, &sbl);
+	if (!ret)
+		ret = smem_init_heap(sbl, 0);
+	smem_close(sbl);
+	if (ret)
+		return fail_lib(ret);
+	ret = smem_open_soc(d->s, &d->sm);
+	if (ret)
+		return fail_lib(ret);
+	/* socinfo format 7: MSM8930 (id 116) v1.0, written by the SBL role
+	 * through apps' mutex (the real SBL owns the heap alone). */
+	ret = smem_alloc(d->sm, SMEM_HW_SW_BUILD_ID, 0x4C, &p);
+	if (ret)
+		return fail_lib(ret);
+	si = p;
+	si[0] = 7;
+	si[1] = 116;
+	si[2] = 0x00010000;
+	memcpy(&si[3], build_id, sizeof(build_id));
+	ret = smem_alloc(d->sm, SCRATCH_ITEM, sizeof(struct demo_shared), &p);
+	if (ret)
+		return fail_lib(ret);
+	d->sh = p;
+	open_object("sbl");
+	print_str("heap", "SBL: heap formatted (SMEM version %s)", "11");
+	print_str("socinfo", ", socinfo %s v1.0", "MSM8930");
+	print_u64("scratch_item", ", demo counter in item %llu\n",
+		  SCRATCH_ITEM);
+	close_object();
+	return 0;
+}
+
+/* Step 5: apps' own log events, the version check, validation, views. */
+static int step_heap(struct demo *d)
+{
+	int ret;
+
+	ret = smem_write_log_event3(d->sm, SMEM_LOG_MAIN, 0x80020008u, 0x134,
+				    sizeof(struct demo_shared), 0);
+	if (!ret)
+		ret = smem_write_log_event6(d->sm, SMEM_LOG_MAIN, 0x8001000Au,
+					    1, 2, 3, 4, 5, 6);
+	if (ret < 0)
+		return fail_lib(ret);
+	ret = smem_version_set(d->sm, SMEM_VERSION_INFO,
+			       (uint32_t)SMEM_VERSION_MAJOR_V11 << 16,
+			       SMEM_MAJOR_VERSION_MASK);
+	if (ret == 1)
+		ret = smem_version_set(d->sm, SMEM_VERSION_SMD, SMD_VERSION,
+				       SMEM_FULL_VERSION_MASK);
+	if (ret < 0)
+		return fail_lib(ret);
+	open_object("heap");
+	print_u64("smd_version", "heap: SMD version 0x%08llx ", SMD_VERSION);
+	print_bool("smd_versions_agree", NULL, ret == 1);
+	print_text("%s", ret == 1 ? "and SMEM major 11 agreed by apps, modem "
+				    "and q6"
+				  : "DIFFERS");
+	ret = smem_validate(d->sm);
+	print_bool("valid", NULL, ret == 0);
+	print_text("; the heap %s\n",
+		   ret == 0 ? "validates" : mw_last_error());
+	close_object();
+	if (ret)
+		return fail_lib(ret);
+	print_text("\n$ memwire smem show\n");
+	open_object("smem");
+	ret = print_smem_heap(d->sm, "file");
+	close_object();
+	if (ret)
+		return ret;
+	print_text("\n$ memwire smem log --oldest-first\n");
+	open_object("smem_log");
+	ret = print_smem_log(d->sm, SMEM_LOG_MAIN, SMEM_LOG_OLDEST_FIRST, 20);
+	close_object();
+	return ret;
+}
+
 static int demo_run(struct demo *d)
 {
 	unsigned i;
@@ -349,13 +502,14 @@ static int demo_run(struct demo *d)
 			       MW_REGION_EXCL, &d->r);
 	if (ret)
 		return fail_lib(ret);
-	d->sh = scratch(d->r);
 	ret = mw_soc_open(d->r, "apps", &d->s);
 	if (ret)
 		return fail_lib(ret);
 	d->p = mw_soc_platform(d->s);
 	print_str("region", "region %s (msm8930, 2 MiB at 0x80000000)\n",
 		  d->path);
+	if ((ret = step_sbl(d)))
+		return ret;
 	if (spawn(d, "modem", run_remote) < 0 || spawn(d, "q6", run_remote) < 0)
 		return fail("fork: %s", strerror(errno));
 	if ((ret = wait_line(d, "apps.smd.modem")) ||
@@ -381,6 +535,8 @@ static int demo_run(struct demo *d)
 	if ((ret = reap_kids(d, STEP_TIMEOUT_MS)))
 		return ret;
 	if ((ret = step_restart(d)))
+		return ret;
+	if ((ret = step_heap(d)))
 		return ret;
 	open_array("lines");
 	print_text("interrupts delivered:");
@@ -439,6 +595,7 @@ int do_demo(int argc, char **argv)
 		kill(d.kids[c], SIGKILL);
 		waitpid(d.kids[c], NULL, 0);
 	}
+	smem_close(d.sm);
 	mw_soc_close(d.s);
 	mw_region_close(d.r);
 	unlink(d.path);
