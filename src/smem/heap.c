@@ -346,7 +346,9 @@ void mws_unlock(const struct smem *sm, unsigned n)
 
 	/* Keep the message of a failure inside the critical section: the
 	 * unlock clears the last error. */
-	snprintf(saved, sizeof(saved), "%s", mw_last_error());
+	saved[0] = '\0';
+	if (mw_last_error()[0])
+		snprintf(saved, sizeof(saved), "%s", mw_last_error());
 	if (sm->soc) {
 		mw_hwmutex_unlock(sm->soc, n);
 	} else if (sm->sfpb_id && sfpb_map(sm, &regs) == 0) {
