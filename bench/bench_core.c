@@ -23,6 +23,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#define BENCH_NAME "bench_core"
+#include "bench.h"
 #include "memwire/core.h"
 
 #define RUNS 5
@@ -30,42 +32,6 @@
 
 static unsigned rounds = 50000;
 static char path[PATH_MAX];
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static int cmp_d(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static double median(double *v, int n)
-{
-	qsort(v, (size_t)n, sizeof(*v), cmp_d);
-	return v[n / 2];
-}
-
-static void die(const char *what, int err)
-{
-	fprintf(stderr, "bench_core: %s: %s (%s)\n", what, strerror(-err),
-		mw_last_error());
-	exit(1);
-}
-
-static void reap(pid_t pid)
-{
-	int st;
-
-	if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st) || WEXITSTATUS(st))
-		die("child failed", -EIO);
-}
 
 /* -------------------------------------------------- round-trip latency */
 

@@ -27,6 +27,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#define BENCH_NAME "bench_smem"
+#include "bench.h"
 #include "memwire/core.h"
 #include "memwire/smem.h"
 
@@ -37,42 +39,6 @@
 
 static unsigned rounds = 50000;
 static char path[PATH_MAX];
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static int cmp_d(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static double median(double *v, int n)
-{
-	qsort(v, (size_t)n, sizeof(*v), cmp_d);
-	return v[n / 2];
-}
-
-static void die(const char *what, int err)
-{
-	fprintf(stderr, "bench_smem: %s: %s (%s)\n", what, strerror(-err),
-		mw_last_error());
-	exit(1);
-}
-
-static void reap(pid_t pid)
-{
-	int st;
-
-	if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st) || WEXITSTATUS(st))
-		die("child failed", -EIO);
-}
 
 static struct smem *open_as(const char *proc, struct mw_region **r)
 {

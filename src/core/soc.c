@@ -692,19 +692,31 @@ void mw_irq_fd_close(struct mw_soc *s, unsigned line)
 
 /* ------------------------------------------------------------ doorbells */
 
+/* The doorbell register at @phys, or -EFAULT/-EINVAL naming it. */
+static int doorbell_res(const struct mw_soc *s, uint64_t phys,
+			const struct mw_resource **res)
+{
+	int ret;
+
+	mw_clear_error();
+	ret = mw_platform_resource(s->plat, phys, 4, res);
+	if (ret)
+		return ret;
+	if ((*res)->kind != MW_RES_DOORBELL)
+		return mw_err(-EINVAL, "phys 0x%llx is in %s, not a doorbell",
+			      (unsigned long long)phys, (*res)->name);
+	return 0;
+}
+
 int mw_doorbell_write(struct mw_soc *s, uint64_t phys, uint32_t value)
 {
 	const struct mw_resource *res;
 	unsigned i;
 	int raised = 0, ret;
 
-	mw_clear_error();
-	ret = mw_platform_resource(s->plat, phys, 4, &res);
+	ret = doorbell_res(s, phys, &res);
 	if (ret)
 		return ret;
-	if (res->kind != MW_RES_DOORBELL)
-		return mw_err(-EINVAL, "phys 0x%llx is in %s, not a doorbell",
-			      (unsigned long long)phys, res->name);
 	ret = need_write(s);
 	if (ret)
 		return ret;
@@ -724,15 +736,10 @@ int mw_doorbell_shadow(const struct mw_soc *s, uint64_t phys,
 		       volatile uint32_t **out)
 {
 	const struct mw_resource *res;
-	int ret;
+	int ret = doorbell_res(s, phys, &res);
 
-	mw_clear_error();
-	ret = mw_platform_resource(s->plat, phys, 4, &res);
 	if (ret)
 		return ret;
-	if (res->kind != MW_RES_DOORBELL)
-		return mw_err(-EINVAL, "phys 0x%llx is in %s, not a doorbell",
-			      (unsigned long long)phys, res->name);
 	*out = &s->ctl->doorbell_last[res - s->plat->res];
 	return 0;
 }
