@@ -320,9 +320,10 @@ static void describe(const struct smem *sm, const struct smem_item *it,
 		if (o)
 			memmove(buf + 1, buf, o + 1), buf[0] = '"',
 				strncat(buf, "\"", len - strlen(buf) - 1);
-	} else if (it->id == SMEM_SMEM_LOG_IDX ||
-		   it->id == SMEM_SMEM_STATIC_LOG_IDX ||
-		   it->id == SMEM_SMEM_LOG_POWER_IDX) {
+	} else if ((it->id == SMEM_SMEM_LOG_IDX ||
+		    it->id == SMEM_SMEM_STATIC_LOG_IDX ||
+		    it->id == SMEM_SMEM_LOG_POWER_IDX) &&
+		   it->size >= 4) {
 		snprintf(buf, len, "log index: next slot %u",
 			 *(const uint32_t *)it->ptr);
 	} else if (it->id >= SMEM_SMD_FIFO_BASE_ID &&
@@ -467,7 +468,8 @@ static void hexdump(const uint8_t *p, uint32_t len)
 
 		for (j = 0; j < 16; j++)
 			o += snprintf(line + o, sizeof(line) - o,
-				      i + j < len ? " %02x" : "   ", p[i + j]);
+				      i + j < len ? " %02x" : "   ",
+				      i + j < len ? p[i + j] : 0);
 		o += snprintf(line + o, sizeof(line) - o, "  ");
 		for (j = 0; j < 16 && i + j < len; j++)
 			line[o++] = p[i + j] >= 0x20 && p[i + j] < 0x7f
