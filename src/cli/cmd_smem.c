@@ -350,6 +350,11 @@ static int show_item(const struct smem_item *it, void *arg)
 	describe(sc->sm, it, what, sizeof(what));
 	open_object(NULL);
 	if (it->problem) {
+		/* Which entry, for -j readers (the text is in the message). */
+		if (it->partition < 0)
+			print_u64("id", NULL, it->id);
+		else
+			print_u64("partition", NULL, (uint64_t)it->partition);
 		print_str("problem", "  BAD  %s\n", it->problem);
 		sc->bad++;
 		close_object();
