@@ -152,6 +152,12 @@ static int smem_open_cli(struct smem_ctx *cx, enum open_mode mode,
 		return usage_error("a dump is read-only: this verb writes");
 	if (mode != OPEN_READ && cx->ro.devmem && !cx->ro.write)
 		return usage_error("/dev/mem is opened read-only: add --write");
+	/* NOTE: /dev/mem is locked through the real SFPB registers as apps
+	 * (id 1, smem_open()); another processor cannot be acted as. */
+	if (mode != OPEN_READ && cx->ro.devmem && proc && strcmp(proc, "apps"))
+		return usage_error("--devmem acts as apps (SFPB id 1): --proc "
+				   "%s is not possible",
+				   proc);
 	if (mode == OPEN_PROC && !proc)
 		proc = "apps";
 	ret = region_open(&cx->ro, r);
