@@ -495,6 +495,25 @@ int mw_irq_raise(struct mw_soc *s, unsigned line);
 int mw_irq_wait(struct mw_soc *s, unsigned line, int timeout_ms);
 
 /**
+ * mw_irq_seq() - the raise counter of @line (acquire)
+ *
+ * With mw_irq_wait_seq() this is an event count: take the counter, look at
+ * the shared state, and wait only if there was nothing to do.  Several
+ * waiters on one line (threads, channels of one edge) each keep their own
+ * counter, so none consumes another's raise.
+ */
+uint32_t mw_irq_seq(const struct mw_soc *s, unsigned line);
+
+/**
+ * mw_irq_wait_seq() - wait until @line's counter differs from *@seen
+ *
+ * *@seen is updated.  Return: raises since *@seen (>= 1), -ETIMEDOUT,
+ * -EINTR, -EINVAL (as mw_irq_wait()).
+ */
+int mw_irq_wait_seq(struct mw_soc *s, unsigned line, uint32_t *seen,
+		    int timeout_ms);
+
+/**
  * mw_irq_fd() - a file descriptor that polls readable when @line is raised
  *
  * An eventfd fed by a helper thread that sleeps on the line's futex; read 8

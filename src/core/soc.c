@@ -585,12 +585,28 @@ static int check_target(const struct mw_soc *s, unsigned line)
 
 int mw_irq_wait(struct mw_soc *s, unsigned line, int timeout_ms)
 {
+	if (line >= s->plat->nlines)
+		return check_line(s, line);
+	return mw_irq_wait_seq(s, line, &s->seen[line], timeout_ms);
+}
+
+uint32_t mw_irq_seq(const struct mw_soc *s, unsigned line)
+{
+	if (line >= s->plat->nlines)
+		return 0;
+	/* Acquire: what the raiser wrote before ringing is visible after. */
+	return mw_load_acquire(&s->ctl->lines[line].seq);
+}
+
+int mw_irq_wait_seq(struct mw_soc *s, unsigned line, uint32_t *seen,
+		    int timeout_ms)
+{
 	int ret;
 
 	mw_clear_error();
 	if ((ret = check_line(s, line)) || (ret = check_target(s, line)))
 		return ret;
-	ret = wait_line(s, line, &s->seen[line], timeout_ms, NULL);
+	ret = wait_line(s, line, seen, timeout_ms, NULL);
 	if (ret == -ETIMEDOUT)
 		return mw_err(ret, "no interrupt on %s within %d ms",
 			      s->plat->lines[line].name, timeout_ms);
