@@ -2136,6 +2136,16 @@ static void test_usage_errors_exit_2_one_line(void **state)
 	check_error(ARGV("smem", "init", "extra", "--file", F), 2, "extra");
 	check_error(ARGV("smem", "init", "--platform", "nope", "--file", F), 2,
 		    "nope");
+	/*
+	 * Regression: init took --phys/--size/--write and ignored them, so
+	 * `smem init --phys 0x80100000 --size 64K` made a 2 MiB heap at
+	 * 0x80000000.
+	 */
+	check_error(ARGV("smem", "init", "--phys", "0x80100000", "--size",
+			 "64K", "--file", F),
+		    2, "--phys, --size");
+	check_error(ARGV("smem", "init", "--write", "--file", F), 2,
+		    "--write");
 	check_error(ARGV("smem", "alloc", "--file", F), 2, "ID SIZE");
 	check_error(ARGV("smem", "alloc", "20", "--file", F), 2, "ID SIZE");
 	check_error(ARGV("smem", "alloc", "x", "8", "--file", F), 2, "'x'");

@@ -227,6 +227,11 @@ static int do_init(int argc, char **argv)
 				   argv[idx]);
 	if (cx.ro.dump || cx.ro.devmem)
 		return usage_error("smem init formats a region file: use --file");
+	if (cx.ro.have_phys || cx.ro.have_size || cx.ro.write)
+		return usage_error("smem init lays out the platform's memory "
+				   "resource: --phys, --size and --write are "
+				   "not taken (a smaller region: `memwire "
+				   "region create --phys --size`)");
 	ret = mw_platform_get(cx.platform, &p);
 	if (ret)
 		return usage_error("%s", mw_last_error());
