@@ -2173,6 +2173,14 @@ static void test_usage_errors_exit_2_one_line(void **state)
 		    "--hold");
 	check_error(ARGV("smem", "lock", "3", "--timeout", "x", "--file", F),
 		    2, "--timeout");
+	/* Regression: these were ignored (a listing, or a clear, exit 0). */
+	check_error(ARGV("smem", "lock", "--clear", "--file", F), 2,
+		    "need a lock N");
+	check_error(ARGV("smem", "lock", "--hold", "100", "--file", F), 2,
+		    "need a lock N");
+	check_error(ARGV("smem", "lock", "3", "--clear", "--hold", "100",
+			 "--file", F),
+		    2, "exclude");
 	check_error(ARGV("smem", "log", "foo", "--file", F), 2, "'foo'");
 	check_error(ARGV("smem", "log", "init", "extra", "--file", F), 2,
 		    "no arguments");

@@ -819,6 +819,11 @@ static int do_lock(int argc, char **argv)
 	one = idx < argc;
 	if (argc - idx > 1)
 		return usage_error("smem lock: expected [N]");
+	if (!one && (cx.clear || cx.hold_ms))
+		return usage_error("smem lock: --hold and --clear need a lock N");
+	if (cx.clear && cx.hold_ms)
+		return usage_error("smem lock: --hold and --clear exclude each "
+				   "other");
 	if (one) {
 		if ((ret = parse_u32(argv[idx], "lock", &n32)))
 			return ret;
