@@ -98,7 +98,8 @@ struct smd_ch;
 /**
  * smd_attach() - SMD as the processor @sm acts as
  * @sm: a heap opened as a processor (smem_open with proc, smem_open_soc);
- *      borrowed, must outlive the smd
+ *      borrowed, must outlive the smd.  A heap without a processor gives an
+ *      observer: smd_list() works, channels cannot be opened.
  */
 int smd_attach(struct smem *sm, struct smd **out);
 void smd_detach(struct smd *d);
@@ -199,6 +200,11 @@ int smd_tiocmget(struct smd_ch *ch);
  * up to @timeout_ms for one of @mask.  0 on timeout with @timeout_ms 0.
  */
 int smd_wait_event(struct smd_ch *ch, unsigned mask, int timeout_ms);
+
+/** smd_wait_irq() - sleep until the next interrupt on @ch's edge (any
+ * channel of it) or a dead peer; 0, -ETIMEDOUT, -EINTR.  For event loops
+ * that serve several channels of one edge. */
+int smd_wait_irq(struct smd_ch *ch, int timeout_ms);
 
 /** smd_fd() - polls readable when the peer interrupts this edge: then call
  * smd_wait_event(ch, ..., 0) and read the fd (8 bytes) to rearm.  Shared by

@@ -144,6 +144,7 @@ int do_platform(int argc, char **argv);
 int do_region(int argc, char **argv);
 int do_demo(int argc, char **argv);
 int do_smem(int argc, char **argv);
+int do_smd(int argc, char **argv);
 
 /* Shared with the demo: `smem show` and `smem log` bodies. */
 struct smem;

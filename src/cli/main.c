@@ -18,7 +18,7 @@ static const struct {
 	const char *family;
 	int issue;
 } planned[] = {
-	{ "smd", 4 }, { "hda", 5 }, { "hgcm", 6 }, { "shfl", 7 },
+	{ "hda", 5 }, { "hgcm", 6 }, { "shfl", 7 },
 };
 
 static int do_not_built(int argc, char **argv)
@@ -45,7 +45,8 @@ static const struct cmd families[] = {
 	{ "smem", do_smem,
 	  "{init | show | alloc | get | version | lock | log | translate | validate}",
 	  "Qualcomm shared-memory heap: items, versions, locks, log" },
-	{ "smd", do_not_built, "VERB ...", "Qualcomm SMD channels (not built yet)" },
+	{ "smd", do_smd, "{ls | peer | cat}",
+	  "Qualcomm SMD channels: list, run a remote processor, netcat" },
 	{ "hgcm", do_not_built, "VERB ...", "VirtualBox HGCM calls (not built yet)" },
 	{ "shfl", do_not_built, "VERB ...", "VirtualBox shared folders (not built yet)" },
 	{ "hda", do_not_built, "VERB ...", "HD Audio verb capture (not built yet)" },

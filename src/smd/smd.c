@@ -145,16 +145,21 @@ int smd_attach(struct smem *sm, struct smd **out)
 	int self;
 
 	mw_clear_error();
-	if (!soc || (self = mw_soc_self(soc)) < 0)
-		return mw_err(-EINVAL, "SMD needs a heap opened as a processor");
 	d = calloc(1, sizeof(*d));
 	if (!d)
 		return mw_err(-ENOMEM, "out of memory");
 	d->sm = sm;
 	d->soc = soc;
-	d->plat = mw_soc_platform(soc);
+	self = soc ? mw_soc_self(soc) : -1;
+	if (soc) {
+		d->plat = mw_soc_platform(soc);
+	} else if (mw_platform_get(NULL, &d->plat)) {
+		free(d);
+		return -ENOENT;
+	}
+	/* Without a processor: an observer that can list channels only. */
 	d->self_proc = self;
-	d->self = d->plat->procs[self].smd_pid;
+	d->self = self >= 0 ? d->plat->procs[self].smd_pid : -1;
 	*out = d;
 	return 0;
 }
@@ -199,6 +204,8 @@ int smd_edge_peer(const struct smd *d, unsigned edge)
 	if (edge >= SMD_NUM_EDGES)
 		return mw_err(-EINVAL, "edge %u: there are %u", edge,
 			      SMD_NUM_EDGES);
+	if (d->self < 0)
+		return mw_err(-EINVAL, "an observer is on no edge");
 	if (edges[edge].pid0 == d->self)
 		return edges[edge].pid1;
 	if (edges[edge].pid1 == d->self)
@@ -715,6 +722,9 @@ static int ch_new(struct smd *d, unsigned edge, struct smd_ch **out)
 	struct smd_ch *ch;
 	int peer, ret;
 
+	if (d->self < 0)
+		return mw_err(-EINVAL, "SMD channels need a heap opened as a "
+				       "processor (this one observes)");
 	peer = smd_edge_peer(d, edge);
 	if (peer < 0)
 		return peer;
@@ -848,6 +858,12 @@ void smd_ch_state(const struct smd_ch *ch, unsigned *own, unsigned *peer)
 const struct smd_info *smd_ch_info(const struct smd_ch *ch)
 {
 	return &ch->info;
+}
+
+int smd_wait_irq(struct smd_ch *ch, int timeout_ms)
+{
+	mw_clear_error();
+	return wait_irq(ch, deadline_of(timeout_ms));
 }
 
 int smd_fd(struct smd_ch *ch)
@@ -1471,7 +1487,7 @@ int smd_smsm_change(struct smd *d, uint32_t clear, uint32_t set)
 	ret = smsm_state(d, &state, &n);
 	if (ret)
 		return ret;
-	if ((uint32_t)d->self >= n || d->self > PID_DSPS)
+	if (d->self < 0 || (uint32_t)d->self >= n || d->self > PID_DSPS)
 		return mw_err(-EINVAL, "%s has no SMSM entry",
 			      d->plat->procs[d->self_proc].name);
 	old = MW_READ_ONCE(state[d->self]);
