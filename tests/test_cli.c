@@ -1101,7 +1101,7 @@ static void test_usage_errors_exit_2_one_line(void **state)
 
 static void test_not_built_families_exit_2(void **state)
 {
-	static const char *const fam[] = { "smd", "hgcm", "shfl",
+	static const char *const fam[] = { "hgcm", "shfl",
 					   "hda" };
 	size_t i;
 
