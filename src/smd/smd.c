@@ -364,8 +364,12 @@ static int slot_check(struct smd *d, const struct smd_alloc_elm *t,
 	return 0;
 }
 
-/* A temporary channel over slot data, for reading both halves. */
-static void peek_halves(struct smd_info *info, uint8_t *halves)
+/*
+ * Read both halves of a listed channel and check them: a state past
+ * RESET_OPENING or an index outside the FIFO is a problem (returned as
+ * -EPROTO with the message naming half, field and value).
+ */
+static int peek_halves(struct smd_info *info, uint8_t *halves)
 {
 	struct smd_ch tmp = { .word = info->word };
 	size_t hs = info->word ? sizeof(struct smd_half_word)
@@ -381,10 +385,19 @@ static void peek_halves(struct smd_info *info, uint8_t *halves)
 			       (hget(&tmp, h, F_CTS) ? 2u : 0) |
 			       (hget(&tmp, h, F_CD) ? 4u : 0) |
 			       (hget(&tmp, h, F_RI) ? 8u : 0);
-		info->queued[k] = head < info->fifo_size && tail < info->fifo_size
-					  ? (head - tail) & (info->fifo_size - 1)
-					  : 0;
+		if (info->state[k] > SMD_SS_RESET_OPENING)
+			return mw_err(-EPROTO, "channel %s: ch%u state = %u, "
+					       "expected 0..6",
+				      info->name, k, info->state[k]);
+		if (head >= info->fifo_size || tail >= info->fifo_size)
+			return mw_err(-EPROTO,
+				      "channel %s: ch%u head = 0x%x tail = "
+				      "0x%x, outside the %u-byte FIFO",
+				      info->name, k, head, tail,
+				      info->fifo_size);
+		info->queued[k] = (head - tail) & (info->fifo_size - 1);
 	}
+	return 0;
 }
 
 int smd_list(struct smd *d, struct smd_info *out, unsigned max)
@@ -405,12 +418,12 @@ int smd_list(struct smd *d, struct smd_info *out, unsigned max)
 		if (!slot_copy(t, i, &e))
 			continue;
 		ret = slot_check(d, t, i, &e, &out[n], &halves, NULL);
+		if (!ret)
+			ret = peek_halves(&out[n], halves);
 		if (ret) {
 			snprintf(problems[n], sizeof(problems[n]), "%s",
 				 mw_last_error());
 			out[n].problem = problems[n];
-		} else {
-			peek_halves(&out[n], halves);
 		}
 		n++;
 	}
