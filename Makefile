@@ -30,10 +30,12 @@ demo: build
 	$(BUILD)/memwire demo
 
 bench: build
-	$(MESON) compile -C $(BUILD) bench/bench_core bench/bench_smem
+	$(MESON) compile -C $(BUILD) bench/bench_core bench/bench_smem bench/bench_smd
 	$(BUILD)/bench/bench_core
 	@echo
 	$(BUILD)/bench/bench_smem
+	@echo
+	$(BUILD)/bench/bench_smd
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
