@@ -150,5 +150,8 @@ int do_smd(int argc, char **argv);
 struct smem;
 int print_smem_heap(const struct smem *sm, const char *source);
 int print_smem_log(struct smem *sm, int log, unsigned flags, unsigned max);
+/* Shared with the demo: the `smd ls` table. */
+struct smd;
+int print_smd_list(struct smd *d);
 
 #endif /* MEMWIRE_CLI_H */

@@ -164,28 +164,15 @@ static const char *sig_text(uint32_t sig, char *buf)
 	return buf;
 }
 
-static int do_ls(int argc, char **argv)
+int print_smd_list(struct smd *d)
 {
 	struct smd_info ch[SMD_CHANNELS];
-	struct smd_session s;
-	struct smd_ctx cx;
 	char sb[16];
-	int idx, ret, n, i, k;
+	int n, i, k;
 
-	idx = smd_parse(argc, argv, &cx);
-	if (idx < 0)
-		return -idx;
-	if (idx < argc)
-		return usage_error("smd ls: unexpected argument '%s'", argv[idx]);
-	cx.ro.rdonly = !cx.ro.dump && !cx.ro.devmem;
-	ret = session_open(&cx, NULL, false, &s);
-	if (ret)
-		return ret;
-	n = smd_list(s.d, ch, SMD_CHANNELS);
-	if (n < 0) {
-		ret = fail_lib(n);
-		goto out;
-	}
+	n = smd_list(d, ch, SMD_CHANNELS);
+	if (n < 0)
+		return fail_lib(n);
 	print_text("%-20s %3s %-11s %-6s %6s  %-8s %-4s %6s  %-8s %-4s %6s\n",
 		   "NAME", "CID", "EDGE", "MODE", "FIFO", "CH0", "SIG", "QUEUED",
 		   "CH1", "SIG", "QUEUED");
@@ -220,8 +207,25 @@ static int do_ls(int argc, char **argv)
 		close_object();
 	}
 	close_array();
-	ret = EXIT_OK;
-out:
+	return EXIT_OK;
+}
+
+static int do_ls(int argc, char **argv)
+{
+	struct smd_session s;
+	struct smd_ctx cx;
+	int idx, ret;
+
+	idx = smd_parse(argc, argv, &cx);
+	if (idx < 0)
+		return -idx;
+	if (idx < argc)
+		return usage_error("smd ls: unexpected argument '%s'", argv[idx]);
+	cx.ro.rdonly = !cx.ro.dump && !cx.ro.devmem;
+	ret = session_open(&cx, NULL, false, &s);
+	if (ret)
+		return ret;
+	ret = print_smd_list(s.d);
 	session_close(&s);
 	return ret;
 }
