@@ -19,8 +19,12 @@
  *               on apps.smd.<child>; round trips are timed
  *   4. restart: a wcnss process takes mutex 5 and is killed with SIGKILL;
  *               apps' lock on 5 notices the dead owner and takes over
- *   5. heap:    apps logs its own events, checks the version agreement and
- *               validates the heap; then `smem show` and `smem log`
+ *   4. smd:     the modem creates LOOPBACK and echoes once apps raises the
+ *               SMSM loopback bit; apps opens it, sends megabytes of random
+ *               data and checks every byte that comes back
+ *   5. restart: (above)
+ *   6. heap:    apps logs its own events, checks the version agreement and
+ *               validates the heap; then `smem show`, `smem log`, `smd ls`
  *
  * The region file lives in a fresh temporary directory, removed at the end.
  */
@@ -38,6 +42,7 @@
 
 #include "cli/cli.h"
 #include "core/barrier.h"
+#include "memwire/smd.h"
 #include "memwire/smem.h"
 
 #define STEP_TIMEOUT_MS 10000
@@ -49,6 +54,7 @@
 #define SCRATCH_ITEM SMEM_ID_VENDOR0_ITEM
 #define SMEM_ID_VENDOR0_ITEM 134
 #define SMD_VERSION 0x00020000u /* msm smd.c's SMD_VERSION */
+#define ECHO_BYTES (8u << 20)
 
 /* The demo's shared words: an SMEM item (134, SMEM_ID_VENDOR0). */
 struct demo_shared {
@@ -169,6 +175,57 @@ static int contend(struct mw_soc *s, struct demo_shared *sh, unsigned rounds,
 }
 
 /* A remote processor: modem or q6. Returns the exit status. */
+/*
+ * Step 4, the modem's side: LOOPBACK, echoing only after apps raised
+ * SMSM_SMD_LOOPBACK (§6.10), until apps closes it.
+ */
+static int modem_loopback(struct smem *sm)
+{
+	static uint8_t buf[8192];
+	struct smd_ch *ch;
+	struct smd *d;
+	uint32_t apps = 0;
+	int ret = 0;
+
+	if (smd_attach(sm, &d))
+		return 1;
+	if (smd_create(d, "LOOPBACK", SMD_APPS_MODEM, SMD_XFER_STREAM,
+		       SMD_STANDARD_FIFO) < 0 ||
+	    smd_open(d, "LOOPBACK", SMD_APPS_MODEM,
+		     SMD_OPEN_REMOTE | SMD_OPEN_NOWAIT, STEP_TIMEOUT_MS, &ch)) {
+		smd_detach(d);
+		return 2;
+	}
+	for (;;) {
+		ssize_t n, w, off;
+
+		if (!(apps & SMSM_SMD_LOOPBACK)) {
+			smd_smsm_get(d, 0, &apps);
+			smd_wait_irq(ch, 10);
+			continue;
+		}
+		n = smd_read(ch, buf, sizeof(buf), STEP_TIMEOUT_MS);
+		if (n == -EPIPE)
+			break; /* apps closed: done */
+		if (n < 0) {
+			ret = 3;
+			break;
+		}
+		for (off = 0; off < n; off += w) {
+			w = smd_write(ch, buf + off, (size_t)(n - off),
+				      STEP_TIMEOUT_MS);
+			if (w <= 0) {
+				ret = 4;
+				goto out;
+			}
+		}
+	}
+out:
+	smd_close(ch);
+	smd_detach(d);
+	return ret;
+}
+
 static int child_main(const char *path, const char *proc, unsigned rounds)
 {
 	const struct mw_platform *p;
@@ -212,6 +269,8 @@ static int child_main(const char *path, const char *proc, unsigned rounds)
 		if (mw_irq_raise(s, (unsigned)lout))
 			return 17;
 	}
+	if (!strcmp(proc, "modem") && (ret = modem_loopback(sm)))
+		return 40 + ret;
 	smem_close(sm);
 	mw_soc_close(s);
 	mw_region_close(r);
@@ -405,6 +464,88 @@ static int step_restart(struct demo *d)
 	return mw_hwmutex_unlock(d->s, RESTART_LOCK) ? fail_lib(-1) : 0;
 }
 
+/* Step 4: LOOPBACK from apps, megabytes echoed and checked. */
+static int step_smd(struct demo *d)
+{
+	static uint8_t out[1u << 20], in[1u << 20];
+	uint64_t sent = 0, got = 0, t0, t1, x = 0x9E3779B97F4A7C15ull;
+	uint32_t apps = 0;
+	struct smd_ch *ch;
+	struct smd *sd;
+	size_t i;
+	int ret;
+
+	for (i = 0; i < sizeof(out); i++) { /* xorshift: reproducible data */
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		out[i] = (uint8_t)x;
+	}
+	ret = smd_attach(d->sm, &sd);
+	if (ret)
+		return fail_lib(ret);
+	ret = smd_open(sd, "LOOPBACK", SMD_APPS_MODEM, 0, STEP_TIMEOUT_MS, &ch);
+	if (ret) {
+		smd_detach(sd);
+		return fail_lib(ret);
+	}
+	smd_smsm_get(sd, 0, &apps);
+	t0 = now_ns();
+	while (got < ECHO_BYTES) {
+		bool moved = false;
+		ssize_t n;
+
+		if (sent < ECHO_BYTES) {
+			size_t at = sent % sizeof(out);
+			size_t len = sizeof(out) - at;
+
+			if (len > ECHO_BYTES - sent)
+				len = ECHO_BYTES - sent;
+			n = smd_write(ch, out + at, len, 0);
+			if (n > 0) {
+				sent += (uint64_t)n;
+				moved = true;
+			} else if (n != -EAGAIN) {
+				ret = fail_lib((int)n);
+				goto out;
+			}
+		}
+		n = smd_read(ch, in, sizeof(in), 0);
+		if (n > 0) {
+			size_t at = got % sizeof(out);
+
+			for (i = 0; i < (size_t)n; i++)
+				if (in[i] != out[(at + i) % sizeof(out)]) {
+					ret = fail("LOOPBACK: byte %llu differs",
+						   (unsigned long long)(got + i));
+					goto out;
+				}
+			got += (uint64_t)n;
+			moved = true;
+		} else if (n != -EAGAIN) {
+			ret = fail_lib((int)n);
+			goto out;
+		}
+		if (!moved && (ret = smd_wait_irq(ch, STEP_TIMEOUT_MS))) {
+			ret = fail_lib(ret);
+			goto out;
+		}
+	}
+	t1 = now_ns();
+	open_object("smd");
+	print_str("channel", "smd: %s", "LOOPBACK");
+	print_bool("smsm_loopback", NULL, (apps & SMSM_SMD_LOOPBACK) != 0);
+	print_text(" (apps SMSM 0x%08x)", apps);
+	print_u64("bytes", ": %llu bytes echoed by the modem", got);
+	print_text(" and checked");
+	print_float("mib_per_s", ", %.0f MiB/s each way\n",
+		    (double)got / (1 << 20) / ((t1 - t0) / 1e9));
+	close_object();
+	ret = 0;
+out:
+	smd_close(ch); /* the modem's echo loop ends on our close */
+	smd_detach(sd);
+	return ret;
+}
+
 /* Step 0: the boot loader's heap, socinfo, and the demo's counter item. */
 static int step_sbl(struct demo *d)
 {
@@ -490,6 +631,20 @@ static int step_heap(struct demo *d)
 	open_object("smem_log");
 	ret = print_smem_log(d->sm, SMEM_LOG_MAIN, SMEM_LOG_OLDEST_FIRST, 20);
 	close_object();
+	if (ret)
+		return ret;
+	print_text("\n$ memwire smd ls\n");
+	open_object("smd_ls");
+	{
+		struct smd *sd;
+
+		ret = smd_attach(d->sm, &sd);
+		if (ret)
+			return fail_lib(ret);
+		ret = print_smd_list(sd);
+		smd_detach(sd);
+	}
+	close_object();
 	return ret;
 }
 
@@ -532,6 +687,8 @@ static int demo_run(struct demo *d)
 	if ((ret = ping(d, "modem", 1u << 3)) || (ret = ping(d, "q6", 1u << 15)))
 		return ret;
 	close_array();
+	if ((ret = step_smd(d)))
+		return ret;
 	if ((ret = reap_kids(d, STEP_TIMEOUT_MS)))
 		return ret;
 	if ((ret = step_restart(d)))
