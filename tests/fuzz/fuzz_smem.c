@@ -19,35 +19,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "image.h"
 #include "memwire/smem.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define IMG 0x10000u
-
-static uint8_t img[IMG];
-static size_t img_len;
-
-static void put32(uint32_t off, uint32_t v)
-{
-	img[off] = v & 0xFF;
-	img[off + 1] = (v >> 8) & 0xFF;
-	img[off + 2] = (v >> 16) & 0xFF;
-	img[off + 3] = v >> 24;
-}
-
-static void put16(uint32_t off, uint16_t v)
-{
-	img[off] = v & 0xFF;
-	img[off + 1] = v >> 8;
-}
-
-static void toc(uint32_t id, uint32_t off, uint32_t sz)
-{
-	put32(0xD0 + 16 * id, 1);
-	put32(0xD0 + 16 * id + 4, off);
-	put32(0xD0 + 16 * id + 8, sz);
-}
 
 /* Built by hand from reference smem_smd.md §1.2 and §1.5. */
 static void template_v11(void)
@@ -222,21 +197,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			template_v11();
 		else
 			template_v12();
-		for (i = 1; i + 5 <= size;) {
-			uint32_t off = (uint32_t)data[i] | (uint32_t)data[i + 1] << 8 |
-				       (uint32_t)data[i + 2] << 16 |
-				       (uint32_t)data[i + 3] << 24;
-			size_t n = data[i + 4];
-
-			i += 5;
-			if (n > size - i)
-				n = size - i;
-			off %= img_len;
-			if (n > img_len - off)
-				n = img_len - off;
-			memcpy(img + off, data + i, n);
-			i += n;
-		}
+		apply_patches(data + 1, size - 1);
 		image = img;
 		len = img_len;
 	}
