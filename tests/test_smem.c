@@ -1586,6 +1586,38 @@ static void test_validate_names_the_corrupt_field(void **state)
 		check_corrupt(&corrupt_cases[i]);
 }
 
+/*
+ * Regression: a negative return from the callback ended only the current
+ * partition; the walk went on into the next one.
+ */
+static void test_walk_stops_when_the_callback_says_so(void **state)
+{
+	static const struct {
+		int stop_at; /* callback returns -7 from call stop_at + 1 */
+		unsigned calls;
+	} stops[] = { { 0, 1 }, { 3, 4 }, { 4, 5 }, { 7, 8 } };
+	uint8_t *img = malloc(V12_SIZE);
+	struct smem *sm;
+	size_t i;
+
+	(void)state;
+	build_v12(img);
+	assert_int_equal(smem_open_buffer(img, V12_SIZE, BASE, &sm), 0);
+	for (i = 0; i < ARRAY_SIZE(stops); i++) {
+		struct seen *s = calloc(1, sizeof(*s));
+		int ret;
+
+		s->stop_at = stops[i].stop_at;
+		ret = smem_foreach_item(sm, collect, s);
+		if (ret != -7 || s->n != stops[i].calls)
+			fail_msg("stop after %d: returned %d after %u calls",
+				 stops[i].stop_at, ret, s->n);
+		free(s);
+	}
+	smem_close(sm);
+	free(img);
+}
+
 /* ------------------------------------------------------------ processes */
 
 enum { NPROCS = 6, SHARED_FIRST = 9, SHARED_LAST = 40 };
@@ -2702,6 +2734,7 @@ int main(void)
 		H(test_processes_allocate_concurrently_without_overlap),
 		/* hostile images */
 		cmocka_unit_test(test_validate_names_the_corrupt_field),
+		cmocka_unit_test(test_walk_stops_when_the_callback_says_so),
 		/* logs */
 		H(test_log_init_creates_the_items_with_kernel_sizes),
 		H(test_log_event3_and_event6_write_at_the_index),

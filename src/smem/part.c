@@ -369,22 +369,37 @@ static int for_each_partition(const struct smem *sm,
 struct walk_arg {
 	smem_item_fn fn;
 	void *arg;
+	int stop; /* the callback's nonzero return: ends the whole walk */
 };
+
+static int walk_item(const struct smem_item *it, void *arg)
+{
+	struct walk_arg *w = arg;
+	int ret = w->fn(it, w->arg);
+
+	if (ret)
+		w->stop = ret;
+	return ret;
+}
 
 static int walk_cb(const struct smem *sm, const struct part *p,
 		   unsigned item_count, void *arg)
 {
 	struct walk_arg *w = arg;
+	int ret = part_items(sm, p, item_count, walk_item, w);
 
-	return part_items(sm, p, item_count, w->fn, w->arg);
+	/* NOTE: a negative value from the callback is not a broken
+	 * partition: 1 makes for_each_partition() stop at once. */
+	return w->stop ? 1 : ret;
 }
 
 int mws_part_walk(const struct smem *sm, smem_item_fn fn, void *arg,
 		  bool stop_at_first)
 {
-	struct walk_arg w = { fn, arg };
+	struct walk_arg w = { fn, arg, 0 };
+	int ret = for_each_partition(sm, walk_cb, &w, stop_at_first);
 
-	return for_each_partition(sm, walk_cb, &w, stop_at_first);
+	return w.stop ? w.stop : ret;
 }
 
 struct find_arg {
