@@ -1370,6 +1370,12 @@ static void dup_ptable_entry0(uint8_t *img)
 	memcpy(img + pt_entry(1), img + pt_entry(0), 48);
 }
 
+static void two_bad_toc_entries(uint8_t *img)
+{
+	put32(img, TOC(85) + 4, RICH_85 + 4);  /* misaligned */
+	put32(img, TOC(333) + 4, 0x1000);      /* over the header */
+}
+
 /*
  * One field of a sound image corrupted.  smem_validate() must say
  * -EBADMSG naming the field and the value; the item it breaks is refused by
@@ -1584,6 +1590,32 @@ static void test_validate_names_the_corrupt_field(void **state)
 	(void)state;
 	for (i = 0; i < ARRAY_SIZE(corrupt_cases); i++)
 		check_corrupt(&corrupt_cases[i]);
+}
+
+/*
+ * Regression: with two bad TOC entries the walk's final error named the
+ * last one, though it promises the first.
+ */
+static void test_walk_names_the_first_bad_entry(void **state)
+{
+	uint8_t *img = malloc(SIZE);
+	struct smem *sm;
+	struct seen *s;
+	int ret;
+
+	(void)state;
+	build_rich(img, SIZE);
+	two_bad_toc_entries(img);
+	assert_int_equal(smem_open_buffer(img, SIZE, BASE, &sm), 0);
+	s = walk(sm, &ret);
+	assert_int_equal(s->problems, 2);
+	if (ret != -EBADMSG || !strstr(mw_last_error(), "toc[85]"))
+		fail_msg("walk gave %d '%s', expected toc[85]", ret,
+			 mw_last_error());
+	assert_fails(smem_validate(sm), -EBADMSG, "toc[85]");
+	free(s);
+	smem_close(sm);
+	free(img);
 }
 
 /*
@@ -2734,6 +2766,7 @@ int main(void)
 		H(test_processes_allocate_concurrently_without_overlap),
 		/* hostile images */
 		cmocka_unit_test(test_validate_names_the_corrupt_field),
+		cmocka_unit_test(test_walk_names_the_first_bad_entry),
 		cmocka_unit_test(test_walk_stops_when_the_callback_says_so),
 		/* logs */
 		H(test_log_init_creates_the_items_with_kernel_sizes),

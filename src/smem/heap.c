@@ -901,7 +901,7 @@ int smem_foreach_item(const struct smem *sm, smem_item_fn fn, void *arg)
 {
 	int first_bad = 0, ret;
 	unsigned layout, i;
-	char problem[200];
+	char problem[200], first_problem[200];
 
 	mw_clear_error();
 	if (sm->size < SMEM_HEADER_SIZE)
@@ -924,8 +924,11 @@ int smem_foreach_item(const struct smem *sm, smem_item_fn fn, void *arg)
 				snprintf(problem, sizeof(problem), "%s",
 					 mw_last_error());
 				it.problem = problem;
-				if (!first_bad)
+				if (!first_bad) {
 					first_bad = ret;
+					memcpy(first_problem, problem,
+					       sizeof(problem));
+				}
 			} else if (!it.aux_base) {
 				it.phys = sm->phys + e.offset;
 				it.ptr = sm->base + e.offset;
@@ -941,7 +944,7 @@ int smem_foreach_item(const struct smem *sm, smem_item_fn fn, void *arg)
 	if (first_bad) {
 		/* Name the first bad TOC entry again: the walk may have
 		 * overwritten the message. */
-		return mw_err(first_bad, "%s", problem);
+		return mw_err(first_bad, "%s", first_problem);
 	}
 	if (ret == 0 && layout == 0)
 		return validate_locked(sm);
