@@ -1062,6 +1062,13 @@ static void test_v12_heap_refuses_every_write(void **state)
 		     -EROFS, "version 12");
 	assert_fails(smem_init_log_buffer(sm, SMEM_LOG_MAIN), -EROFS,
 		     "version 12");
+	/* the static log's items exist in the global partition */
+	assert_fails(smem_write_log_event3(sm, SMEM_LOG_STATIC, 0x80020008, 1,
+					   2, 3),
+		     -EROFS, "version 12");
+	assert_fails(smem_write_log_event6(sm, SMEM_LOG_STATIC, 0x80020008, 1,
+					   2, 3, 4, 5, 6),
+		     -EROFS, "version 12");
 	assert_fails(smem_init_heap(sm, 0), -EEXIST, "initialised");
 	assert_same_bytes(data, img, V12_SIZE);
 	/* reading is fine */

@@ -83,6 +83,20 @@ int smem_init_log_buffer(struct smem *sm, enum smem_log_id log)
 			  logs[log].entries * sizeof(struct smem_log_item), &p);
 }
 
+/* Writing needs a writable version 11 heap: the log items of a version 12
+ * heap are found in its partitions, but those are read-only here (smem.h). */
+static int need_log_write(const struct smem *sm)
+{
+	int ret = mws_need_write(sm, "log write");
+
+	if (ret)
+		return ret;
+	if (mws_layout(sm) == SMEM_VERSION_MAJOR_V12)
+		return mw_err(-EROFS, "log write: SMEM version 12 heaps are "
+				      "read-only here");
+	return 0;
+}
+
 /* The two items of @log, by the exact-size rule. */
 static int log_items(const struct smem *sm, enum smem_log_id log,
 		     uint32_t **idx, struct smem_log_item **ev)
@@ -131,7 +145,7 @@ int smem_write_log_event3(struct smem *sm, enum smem_log_id log,
 	int ret;
 
 	mw_clear_error();
-	if ((ret = mws_need_write(sm, "log write")) ||
+	if ((ret = need_log_write(sm)) ||
 	    (ret = log_items(sm, log, &pidx, &ev)))
 		return ret;
 	n = logs[log].entries;
@@ -160,7 +174,7 @@ int smem_write_log_event6(struct smem *sm, enum smem_log_id log,
 	int written = 0, ret;
 
 	mw_clear_error();
-	if ((ret = mws_need_write(sm, "log write")) ||
+	if ((ret = need_log_write(sm)) ||
 	    (ret = log_items(sm, log, &pidx, &ev)))
 		return ret;
 	n = logs[log].entries;
