@@ -363,7 +363,8 @@ uint32_t smem_log_timetick(void);
 
 /**
  * smem_log_decode() - "APPS SMEM WRITE", "MODEM|CONT ONCRPC STD_CALL",
- * "Q6 base 0x0ab0000 event 0x12" into @buf.
+ * "Q6 base 0x0ab event 0x12" (the 12-bit base of a base without a name)
+ * into @buf.
  * Return: the length smem_log_decode would have written (snprintf rule).
  */
 int smem_log_decode(uint32_t identifier, char *buf, size_t len);
@@ -386,8 +387,10 @@ struct smem_mapping {
 
 /**
  * smem_translate() - look @phys up in the platform's extra resources (the
- * doorbell registers and the hardware-mutex array) and map it
- * Return: 0, -ENOENT (not an extra resource), -EROFS/-errno (/dev/mem).
+ * three doorbell registers IOCTL 0x42004 maps, reference §7.1) and map it
+ * Return: 0, -ENOENT (not a doorbell register: the heap and the
+ * hardware-mutex array are not translated), -ENXIO (a dump or a buffer:
+ * no registers), -errno (/dev/mem).
  */
 int smem_translate(struct smem *sm, uint64_t phys, struct smem_mapping *out);
 
