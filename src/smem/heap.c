@@ -277,7 +277,8 @@ static int sfpb_map(const struct smem *sm_c, volatile uint32_t **regs)
 	if (!sm->sfpb) {
 		ret = mw_region_open_devmem(mw_region_path(sm->region),
 					    res->phys, res->size,
-					    MW_REGION_WRITE, &sm->sfpb);
+					    sm->writable ? MW_REGION_WRITE : 0,
+					    &sm->sfpb);
 		if (ret)
 			return ret;
 	}
