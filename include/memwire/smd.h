@@ -127,6 +127,9 @@ struct smd_info {
 	uint32_t state[2];   /* ch0, ch1 */
 	uint32_t sig[2];     /* DSR CTS CD RI as bits 0..3, ch0 / ch1 */
 	uint32_t queued[2];  /* bytes queued in ch0's / ch1's TX FIFO */
+	uint32_t head[2], tail[2]; /* indices of ch0's / ch1's TX FIFO */
+	uint32_t flags[2];   /* fHEAD 1, fTAIL 2, fSTATE 4, fBLOCKREADINTR 8 */
+	unsigned slot;       /* table slot */
 	const char *problem; /* NULL, or why the channel is unusable */
 };
 
@@ -136,6 +139,14 @@ struct smd_info {
  * @problem set.  Return: the number of entries or -errno.
  */
 int smd_list(struct smd *d, struct smd_info *out, unsigned max);
+
+/**
+ * smd_fifo_peek() - copy @len bytes at @from (wrapping) out of the TX FIFO
+ * of half @half (0 = ch0) of a listed channel, without consuming anything:
+ * what a sniffer does.  @len is at most the FIFO size.
+ */
+int smd_fifo_peek(struct smd *d, const struct smd_info *ch, unsigned half,
+		  uint32_t from, uint32_t len, void *buf);
 
 /* ------------------------------------------ Windows interface, 10 functions */
 

@@ -150,6 +150,8 @@ int do_smd(int argc, char **argv);
 struct smem;
 int print_smem_heap(const struct smem *sm, const char *source);
 int print_smem_log(struct smem *sm, int log, unsigned flags, unsigned max);
+/* A text hexdump, 16 bytes a row (nothing with -j). */
+void print_hexdump(const uint8_t *p, uint32_t len);
 /* Shared with the demo: the `smd ls` table. */
 struct smd;
 int print_smd_list(struct smd *d);

@@ -28,6 +28,7 @@ struct smd_ctx {
 	int timeout_ms;
 	int crash_ms;
 	uint64_t fifo;
+	uint64_t count;
 };
 
 enum {
@@ -37,6 +38,7 @@ enum {
 	OPT_TIMEOUT,
 	OPT_CRASH,
 	OPT_FIFO,
+	OPT_COUNT,
 };
 
 static const struct option smd_longopts[] = {
@@ -46,6 +48,7 @@ static const struct option smd_longopts[] = {
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "crash", required_argument, NULL, OPT_CRASH },
 	{ "fifo", required_argument, NULL, OPT_FIFO },
+	{ "count", required_argument, NULL, OPT_COUNT },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -70,6 +73,9 @@ static int smd_cb(int c, const char *arg, void *p)
 		return parse_ms(arg, "--crash", &cx->crash_ms) ? EXIT_USAGE : 0;
 	case OPT_FIFO:
 		return parse_u64(arg, "--fifo", true, &cx->fifo) ? EXIT_USAGE : 0;
+	case OPT_COUNT:
+		return parse_u64(arg, "--count", false, &cx->count) ? EXIT_USAGE
+								    : 0;
 	}
 	return usage_error("smd: unexpected option");
 }
@@ -673,6 +679,218 @@ out:
 	return ret;
 }
 
+/* ------------------------------------------------------------- watch */
+
+/* IPC router header v1 (Linux net/qrtr: struct qrtr_hdr_v1), 32 bytes. */
+static const char *const qrtr_types[] = {
+	NULL,         "DATA",       "HELLO",     "BYE",
+	"NEW_SERVER", "DEL_SERVER", "DEL_CLIENT", "RESUME_TX",
+	"EXIT",       "PING",       "NEW_LOOKUP", "DEL_LOOKUP",
+};
+
+static void decode_ipcrtr(const uint8_t *p, uint32_t len)
+{
+	uint32_t w[8];
+
+	if (len < sizeof(w)) {
+		print_text("  ipcrtr: %u bytes, shorter than a header\n", len);
+		return;
+	}
+	memcpy(w, p, sizeof(w));
+	print_text("  ipcrtr v%u %s: %u:%u -> %u:%u, %u bytes%s\n", w[0],
+		   w[1] < sizeof(qrtr_types) / sizeof(qrtr_types[0]) &&
+				   qrtr_types[w[1]]
+			   ? qrtr_types[w[1]]
+			   : "type?",
+		   w[2], w[3], w[6], w[7], w[5], w[4] ? ", confirm_rx" : "");
+}
+
+struct watch_half {
+	uint32_t pkt_left;   /* payload bytes left of the current packet */
+	uint8_t hdr[20];
+	uint32_t hdr_have;
+	bool pkt_start;
+};
+
+struct watch_ch {
+	bool seen;
+	struct smd_info last;
+	struct watch_half h[2];
+};
+
+static double since(const struct timespec *t0)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)(t.tv_sec - t0->tv_sec) +
+	       (t.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+static void owner_names(unsigned edge, char names[2][16])
+{
+	const char *e = smd_edge_name(edge), *us = e ? strchr(e, '_') : NULL;
+	size_t i;
+
+	snprintf(names[0], 16, "%.*s", us ? (int)(us - e) : 2, us ? e : "ch0");
+	snprintf(names[1], 16, "%s", us ? us + 1 : "ch1");
+	for (i = 0; i < 2; i++) {
+		char *c;
+
+		for (c = names[i]; *c; c++)
+			*c = (char)(*c >= 'A' && *c <= 'Z' ? *c + 32 : *c);
+	}
+}
+
+/* New bytes [from, from + n) of half @k: hexdump, packet headers. */
+static void watch_bytes(struct smd *d, const struct smd_info *ci,
+			struct watch_half *wh, unsigned k, uint32_t from,
+			uint32_t n, uint32_t show)
+{
+	static uint8_t buf[SMD_MAX_FIFO];
+	uint32_t i = 0;
+
+	if (smd_fifo_peek(d, ci, k, from, n, buf)) {
+		print_text("  (%s)\n", mw_last_error());
+		return;
+	}
+	if (ci->xfer != SMD_XFER_PACKET) {
+		print_hexdump(buf, n < show ? n : show);
+		return;
+	}
+	while (i < n) {
+		if (wh->pkt_left == 0) {
+			uint32_t take = 20 - wh->hdr_have;
+
+			if (take > n - i)
+				take = n - i;
+			memcpy(wh->hdr + wh->hdr_have, buf + i, take);
+			wh->hdr_have += take;
+			i += take;
+			if (wh->hdr_have < 20)
+				break;
+			memcpy(&wh->pkt_left, wh->hdr, 4);
+			wh->hdr_have = 0;
+			wh->pkt_start = true;
+			print_text("  packet of %u bytes\n", wh->pkt_left);
+			continue;
+		}
+		{
+			uint32_t take = wh->pkt_left < n - i ? wh->pkt_left : n - i;
+
+			if (wh->pkt_start && !strcmp(ci->name, "IPCRTR"))
+				decode_ipcrtr(buf + i, take);
+			wh->pkt_start = false;
+			print_hexdump(buf + i, take < show ? take : show);
+			wh->pkt_left -= take;
+			i += take;
+		}
+	}
+}
+
+static int do_watch(int argc, char **argv)
+{
+	static struct watch_ch wc[SMD_CHANNELS];
+	struct smd_info ch[SMD_CHANNELS];
+	struct smd_session s;
+	struct smd_ctx cx;
+	struct timespec t0;
+	uint64_t events = 0;
+	int idx, ret, n, i, k;
+
+	idx = smd_parse(argc, argv, &cx);
+	if (idx < 0)
+		return -idx;
+	if (idx < argc)
+		return usage_error("smd watch: unexpected argument '%s'",
+				   argv[idx]);
+	if (json_output)
+		return usage_error("smd watch prints a live trace: not with -j");
+	cx.ro.rdonly = !cx.ro.dump && !cx.ro.devmem;
+	ret = session_open(&cx, NULL, false, &s);
+	if (ret)
+		return ret;
+	signal(SIGINT, on_stop);
+	signal(SIGTERM, on_stop);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	print_text("watching SMD channels (Ctrl-C to stop)\n");
+	while (!peer_stop) {
+		struct timespec ts = { 0, 5 * 1000000L };
+
+		n = smd_list(s.d, ch, SMD_CHANNELS);
+		for (i = 0; i < n; i++) {
+			struct watch_ch *w = &wc[ch[i].slot];
+			char who[2][16];
+
+			owner_names(ch[i].edge, who);
+			if (ch[i].problem) {
+				if (!w->seen || !w->last.problem)
+					print_text("+%.3fs %s: BAD: %s\n",
+						   since(&t0), ch[i].name,
+						   ch[i].problem);
+				w->last = ch[i];
+				w->seen = true;
+				continue;
+			}
+			if (!w->seen || w->last.problem) {
+				print_text("+%.3fs %s: cid %u on %s, %s, %u-byte "
+					   "FIFO, %s %s / %s %s\n",
+					   since(&t0), ch[i].name, ch[i].cid,
+					   smd_edge_name(ch[i].edge),
+					   ch[i].xfer == SMD_XFER_PACKET
+						   ? "packet"
+						   : "stream",
+					   ch[i].fifo_size, who[0],
+					   smd_state_name(ch[i].state[0]), who[1],
+					   smd_state_name(ch[i].state[1]));
+				memset(w->h, 0, sizeof(w->h));
+				w->last = ch[i];
+				w->seen = true;
+				events++;
+				continue;
+			}
+			for (k = 0; k < 2; k++) {
+				const struct smd_info *o = &w->last;
+				uint32_t nb;
+
+				if (ch[i].state[k] != o->state[k] ||
+				    ch[i].sig[k] != o->sig[k]) {
+					char sb[16];
+
+					print_text("+%.3fs %s: %s %s -> %s, "
+						   "signals %s\n",
+						   since(&t0), ch[i].name, who[k],
+						   smd_state_name(o->state[k]),
+						   smd_state_name(ch[i].state[k]),
+						   sig_text(ch[i].sig[k], sb));
+					if (ch[i].state[k] == SMD_SS_OPENING)
+						memset(&w->h[k], 0,
+						       sizeof(w->h[k]));
+					events++;
+				}
+				nb = (ch[i].head[k] - o->head[k]) &
+				     (ch[i].fifo_size - 1);
+				if (nb) {
+					print_text("+%.3fs %s: %s -> %s %u "
+						   "bytes\n",
+						   since(&t0), ch[i].name, who[k],
+						   who[1 - k], nb);
+					watch_bytes(s.d, &ch[i], &w->h[k], k,
+						    o->head[k], nb, 64);
+					events++;
+				}
+			}
+			w->last = ch[i];
+		}
+		fflush(stdout);
+		if (cx.count && events >= cx.count)
+			break;
+		nanosleep(&ts, NULL);
+	}
+	session_close(&s);
+	return EXIT_OK;
+}
+
 static const struct cmd cmds[] = {
 	{ "ls", do_ls, REGION_OPTS_USAGE,
 	  "channels: name, cid, edge, mode, FIFO, both halves, bytes queued" },
@@ -682,6 +900,9 @@ static const struct cmd cmds[] = {
 	  "run a remote processor: create channels, answer opens, serve them" },
 	{ "cat", do_cat, "CHANNEL [--edge EDGE] [--proc PROC] [--timeout MS]",
 	  "stdin to the channel, the channel to stdout" },
+	{ "watch", do_watch, "[--count N] [--file PATH]",
+	  "sniff state changes and traffic on every channel (reads nothing "
+	  "away)" },
 	{ NULL, NULL, NULL, NULL },
 };
 

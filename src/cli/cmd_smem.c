@@ -474,7 +474,7 @@ static int do_show(int argc, char **argv)
 
 /* -------------------------------------------------------------- get */
 
-static void hexdump(const uint8_t *p, uint32_t len)
+void print_hexdump(const uint8_t *p, uint32_t len)
 {
 	char line[100];
 	uint32_t i, j;
@@ -668,7 +668,7 @@ static int do_get(int argc, char **argv)
 			print_str("data", NULL, hx);
 			free(hx);
 		} else {
-			hexdump(p, shown);
+			print_hexdump(p, shown);
 			if (shown < size)
 				print_text("  ... %u more bytes (--hex shows "
 					   "all)\n",

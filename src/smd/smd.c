@@ -396,6 +396,12 @@ static int peek_halves(struct smd_info *info, uint8_t *halves)
 				      info->name, k, head, tail,
 				      info->fifo_size);
 		info->queued[k] = (head - tail) & (info->fifo_size - 1);
+		info->head[k] = head;
+		info->tail[k] = tail;
+		info->flags[k] = (hget(&tmp, h, F_FHEAD) ? 1u : 0) |
+				 (hget(&tmp, h, F_FTAIL) ? 2u : 0) |
+				 (hget(&tmp, h, F_FSTATE) ? 4u : 0) |
+				 (hget(&tmp, h, F_BRI) ? 8u : 0);
 	}
 	return 0;
 }
@@ -418,6 +424,7 @@ int smd_list(struct smd *d, struct smd_info *out, unsigned max)
 		if (!slot_copy(t, i, &e))
 			continue;
 		ret = slot_check(d, t, i, &e, &out[n], &halves, NULL);
+		out[n].slot = i;
 		if (!ret)
 			ret = peek_halves(&out[n], halves);
 		if (ret) {
@@ -429,6 +436,37 @@ int smd_list(struct smd *d, struct smd_info *out, unsigned max)
 	}
 	mw_clear_error();
 	return (int)n;
+}
+
+int smd_fifo_peek(struct smd *d, const struct smd_info *ch, unsigned half,
+		  uint32_t from, uint32_t len, void *buf)
+{
+	struct smd_alloc_elm *t, e;
+	struct smd_info info;
+	uint8_t *fifo, *base;
+	uint32_t first;
+	int ret;
+
+	mw_clear_error();
+	if (half > 1 || ch->slot >= SMD_TABLE_ENTRIES)
+		return mw_err(-EINVAL, "half %u of slot %u", half, ch->slot);
+	ret = table(d, &t);
+	if (ret)
+		return ret;
+	/* Look the slot up again: the caller's copy may be stale. */
+	if (!slot_copy(t, ch->slot, &e))
+		return mw_err(-ENOENT, "SMD table slot %u is empty", ch->slot);
+	ret = slot_check(d, t, ch->slot, &e, &info, NULL, &fifo);
+	if (ret)
+		return ret;
+	if (from >= info.fifo_size || len > info.fifo_size)
+		return mw_err(-EINVAL, "%u bytes at 0x%x of a %u-byte FIFO", len,
+			      from, info.fifo_size);
+	base = fifo + half * info.fifo_size;
+	first = info.fifo_size - from < len ? info.fifo_size - from : len;
+	memcpy(buf, base + from, first);
+	memcpy((uint8_t *)buf + first, base, len - first);
+	return 0;
 }
 
 /* Find @name on @edge; 0 with the channel's items, -ENOENT when absent. */
