@@ -360,13 +360,18 @@ void mws_unlock(const struct smem *sm, unsigned n)
 		mw_err(0, "%s", saved);
 }
 
-int smem_spin_lock(struct smem *sm, unsigned n)
+static int check_mutex(unsigned n)
 {
 	mw_clear_error();
 	if (n >= MW_HWMUTEX_COUNT)
 		return mw_err(-EINVAL, "hardware mutex %u: there are %u", n,
 			      MW_HWMUTEX_COUNT);
-	return mws_lock(sm, n);
+	return 0;
+}
+
+int smem_spin_lock(struct smem *sm, unsigned n)
+{
+	return check_mutex(n) ?: mws_lock(sm, n);
 }
 
 int smem_spin_unlock(struct smem *sm, unsigned n)
@@ -375,10 +380,8 @@ int smem_spin_unlock(struct smem *sm, unsigned n)
 	uint32_t cur;
 	int ret;
 
-	mw_clear_error();
-	if (n >= MW_HWMUTEX_COUNT)
-		return mw_err(-EINVAL, "hardware mutex %u: there are %u", n,
-			      MW_HWMUTEX_COUNT);
+	if ((ret = check_mutex(n)))
+		return ret;
 	if (sm->soc && mw_soc_self(sm->soc) >= 0)
 		return mw_hwmutex_unlock(sm->soc, n);
 	if (!sm->sfpb_id)
@@ -403,10 +406,8 @@ int smem_set_lock0(struct smem *sm, unsigned n)
 	uint32_t prev;
 	int ret;
 
-	mw_clear_error();
-	if (n >= MW_HWMUTEX_COUNT)
-		return mw_err(-EINVAL, "hardware mutex %u: there are %u", n,
-			      MW_HWMUTEX_COUNT);
+	if ((ret = check_mutex(n)))
+		return ret;
 	if (sm->soc) {
 		ret = mw_hwmutex_clear(sm->soc, n, &prev);
 		return ret ? ret : (int)(prev & 0x7FFFFFFF);
@@ -429,10 +430,8 @@ int smem_lock_owner(const struct smem *sm, unsigned n, uint32_t *owner)
 	volatile uint32_t *regs;
 	int ret;
 
-	mw_clear_error();
-	if (n >= MW_HWMUTEX_COUNT)
-		return mw_err(-EINVAL, "hardware mutex %u: there are %u", n,
-			      MW_HWMUTEX_COUNT);
+	if ((ret = check_mutex(n)))
+		return ret;
 	if (sm->soc)
 		return mw_hwmutex_owner(sm->soc, n, owner);
 	if (sm->region && mw_region_kind(sm->region) == MW_REGION_DEVMEM) {

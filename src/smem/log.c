@@ -135,6 +135,23 @@ static void put_entry(struct smem_log_item *e, uint32_t id, uint32_t t,
 	MW_WRITE_ONCE(e->data3, d3);
 }
 
+/* The writers' prologue: find the items, take the log's mutex, read the
+ * index (the caller unlocks). */
+static int log_begin(struct smem *sm, enum smem_log_id log, uint32_t **pidx,
+		     struct smem_log_item **ev, uint32_t *idx)
+{
+	int ret;
+
+	mw_clear_error();
+	if ((ret = need_log_write(sm)) || (ret = log_items(sm, log, pidx, ev)))
+		return ret;
+	ret = mws_lock(sm, logs[log].lock);
+	if (ret)
+		return ret;
+	*idx = MW_READ_ONCE(**pidx);
+	return 0;
+}
+
 int smem_write_log_event3(struct smem *sm, enum smem_log_id log,
 			  uint32_t identifier, uint32_t d1, uint32_t d2,
 			  uint32_t d3)
@@ -144,15 +161,10 @@ int smem_write_log_event3(struct smem *sm, enum smem_log_id log,
 	struct smem_log_item *ev;
 	int ret;
 
-	mw_clear_error();
-	if ((ret = need_log_write(sm)) ||
-	    (ret = log_items(sm, log, &pidx, &ev)))
-		return ret;
-	n = logs[log].entries;
-	ret = mws_lock(sm, logs[log].lock);
+	ret = log_begin(sm, log, &pidx, &ev, &idx);
 	if (ret)
 		return ret;
-	idx = MW_READ_ONCE(*pidx);
+	n = logs[log].entries;
 	if (idx < n)
 		put_entry(&ev[idx], identifier, t, d1, d2, d3);
 	next = idx + 1;
@@ -173,15 +185,10 @@ int smem_write_log_event6(struct smem *sm, enum smem_log_id log,
 	struct smem_log_item *ev;
 	int written = 0, ret;
 
-	mw_clear_error();
-	if ((ret = need_log_write(sm)) ||
-	    (ret = log_items(sm, log, &pidx, &ev)))
-		return ret;
-	n = logs[log].entries;
-	ret = mws_lock(sm, logs[log].lock);
+	ret = log_begin(sm, log, &pidx, &ev, &idx);
 	if (ret)
 		return ret;
-	idx = MW_READ_ONCE(*pidx);
+	n = logs[log].entries;
 	if (idx < n - 1) {
 		/* The second entry keeps the identifier: no SMEM_LOG_CONT
 		 * on this path (§5.3). */
