@@ -217,6 +217,15 @@ int smd_wait_event(struct smd_ch *ch, unsigned mask, int timeout_ms);
  * that serve several channels of one edge. */
 int smd_wait_irq(struct smd_ch *ch, int timeout_ms);
 
+/**
+ * smd_irq_seq() / smd_wait_irq_from() - the same wait with the caller's own
+ * event count, for threads that share a channel: take the count, try the
+ * operation (non-blocking, under the caller's lock), and wait from the
+ * count only if nothing could be done.  No interrupt is lost in between.
+ */
+uint32_t smd_irq_seq(const struct smd_ch *ch);
+int smd_wait_irq_from(struct smd_ch *ch, uint32_t *seen, int timeout_ms);
+
 /** smd_fd() - polls readable when the peer interrupts this edge: then call
  * smd_wait_event(ch, ..., 0) and read the fd (8 bytes) to rearm.  Shared by
  * the channels of one edge. */

@@ -714,7 +714,8 @@ static long long now_ms(void)
  * forever), in slices that look for a dead peer.  0 when woken (or the
  * peer was found dead), -ETIMEDOUT, -EINTR.
  */
-static int wait_irq(struct smd_ch *ch, long long deadline)
+static int wait_irq_seen(struct smd_ch *ch, uint32_t *seen,
+			 long long deadline)
 {
 	for (;;) {
 		long long left = deadline < 0 ? SLICE_MS : deadline - now_ms();
@@ -723,8 +724,7 @@ static int wait_irq(struct smd_ch *ch, long long deadline)
 		if (left <= 0)
 			return mw_err(-ETIMEDOUT, "channel %s: timed out",
 				      ch->info.name);
-		ret = mw_irq_wait_seq(ch->d->soc, (unsigned)ch->line_in,
-				      &ch->seen,
+		ret = mw_irq_wait_seq(ch->d->soc, (unsigned)ch->line_in, seen,
 				      (int)(left < SLICE_MS ? left : SLICE_MS));
 		if (ret > 0)
 			return 0;
@@ -735,6 +735,11 @@ static int wait_irq(struct smd_ch *ch, long long deadline)
 		if (peer_died(ch))
 			return 0;
 	}
+}
+
+static int wait_irq(struct smd_ch *ch, long long deadline)
+{
+	return wait_irq_seen(ch, &ch->seen, deadline);
 }
 
 static long long deadline_of(int timeout_ms)
@@ -915,6 +920,17 @@ int smd_wait_irq(struct smd_ch *ch, int timeout_ms)
 {
 	mw_clear_error();
 	return wait_irq(ch, deadline_of(timeout_ms));
+}
+
+uint32_t smd_irq_seq(const struct smd_ch *ch)
+{
+	return mw_irq_seq(ch->d->soc, (unsigned)ch->line_in);
+}
+
+int smd_wait_irq_from(struct smd_ch *ch, uint32_t *seen, int timeout_ms)
+{
+	mw_clear_error();
+	return wait_irq_seen(ch, seen, deadline_of(timeout_ms));
 }
 
 int smd_fd(struct smd_ch *ch)
