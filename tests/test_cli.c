@@ -10,7 +10,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,282 +17,13 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <jansson.h>
 
 #include "testutil.h"
 
-#define ARGV(...) ((const char *const[]){ __VA_ARGS__, NULL })
-
-/* ------------------------------------------------------------ fixture */
-
-struct fixture {
-	char dir[512];
-	char file[640]; /* dir/x.smem, not created by the fixture */
-	pid_t bg;       /* background memwire, killed by teardown */
-};
-
-static int setup(void **state)
-{
-	struct fixture *f = calloc(1, sizeof(*f));
-
-	if (!f)
-		return -1;
-	tu_tmpdir(f->dir, sizeof(f->dir));
-	snprintf(f->file, sizeof(f->file), "%s/x.smem", f->dir);
-	f->bg = -1;
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *f = *state;
-
-	if (f->bg > 0) {
-		kill(f->bg, SIGKILL);
-		waitpid(f->bg, NULL, 0);
-	}
-	tu_rmrf(f->dir);
-	free(f);
-	return 0;
-}
-
-/* ---------------------------------------------------------- running */
-
-struct run {
-	int rc;
-	char *out;
-	char *err;
-	char cmd[1024]; /* for messages */
-};
-
-static void run_free(struct run *r)
-{
-	free(r->out);
-	free(r->err);
-	r->out = r->err = NULL;
-}
-
-/* Run memwire [@flag] @argv; @flag is "-j", "-p" or NULL. */
-static int run_mode(struct run *r, const char *flag, const char *const *argv)
-{
-	const char *args[48];
-	size_t n = 0, i, len = 0;
-
-	if (flag)
-		args[n++] = flag;
-	for (i = 0; argv[i]; i++) {
-		assert_true(n < 47);
-		args[n++] = argv[i];
-	}
-	args[n] = NULL;
-	r->cmd[0] = '\0';
-	for (i = 0; i < n; i++) {
-		int k = snprintf(r->cmd + len, sizeof(r->cmd) - len, "%s%s",
-				 i ? " " : "memwire ", args[i]);
-
-		if (k > 0 && (size_t)k < sizeof(r->cmd) - len)
-			len += (size_t)k;
-	}
-	if (!n)
-		snprintf(r->cmd, sizeof(r->cmd), "memwire");
-	r->out = r->err = NULL;
-	r->rc = tu_run(&r->out, &r->err, args);
-	return r->rc;
-}
-
-static int run_text(struct run *r, const char *const *argv)
-{
-	return run_mode(r, NULL, argv);
-}
-
-/* A failed check with the command and everything it printed. */
-#define CHECK(cond, r)                                                         \
-	do {                                                                   \
-		if (!(cond))                                                   \
-			fail_msg("%s: check '%s' failed (exit %d)\n"           \
-				 "stdout: %s\nstderr: %s",                     \
-				 (r)->cmd, #cond, (r)->rc, (r)->out,           \
-				 (r)->err);                                    \
-	} while (0)
-
-static json_t *parse_json(const struct run *r)
-{
-	json_error_t e;
-	json_t *j = json_loads(r->out, 0, &e);
-
-	if (!j)
-		fail_msg("%s: stdout is not one JSON value (%s, line %d col "
-			 "%d):\n%s\nstderr: %s",
-			 r->cmd, e.text, e.line, e.column, r->out, r->err);
-	return j;
-}
-
-/* Run with -j (or -p), expect exit 0, return the parsed document. */
-static json_t *run_json_mode(struct run *r, const char *flag,
-			     const char *const *argv)
-{
-	json_t *j;
-
-	run_mode(r, flag, argv);
-	CHECK(r->rc == 0, r);
-	j = parse_json(r);
-	CHECK(json_is_object(j), r);
-	return j;
-}
-
-static json_t *run_json(struct run *r, const char *const *argv)
-{
-	return run_json_mode(r, "-j", argv);
-}
-
-static size_t count_char(const char *s, char c)
-{
-	size_t n = 0;
-
-	for (; *s; s++)
-		n += *s == c;
-	return n;
-}
-
-/* Exactly one non-empty line, ending in '\n'. */
-static bool one_line(const char *s)
-{
-	size_t len = strlen(s);
-
-	return len > 1 && s[len - 1] == '\n' && count_char(s, '\n') == 1;
-}
-
-/*
- * Run @argv in text mode and with -j.  Both must exit @code; text mode
- * prints nothing on stdout and exactly one line on stderr; -j prints only
- * {"error": "..."} on stdout.  Both messages must contain @needle (if set),
- * and a "memwire: MSG" line must carry the same MSG as the JSON.
- */
-static void check_error(const char *const *argv, int code, const char *needle)
-{
-	static const char pfx[] = "memwire: ";
-	struct run t, j;
-	const char *msg;
-	json_t *doc, *e;
-
-	run_text(&t, argv);
-	CHECK(t.rc == code, &t);
-	CHECK(t.out[0] == '\0', &t);
-	CHECK(one_line(t.err), &t);
-	if (needle)
-		CHECK(strstr(t.err, needle) != NULL, &t);
-
-	run_mode(&j, "-j", argv);
-	CHECK(j.rc == code, &j);
-	doc = parse_json(&j);
-	CHECK(json_is_object(doc), &j);
-	CHECK(json_object_size(doc) == 1, &j);
-	e = json_object_get(doc, "error");
-	CHECK(json_is_string(e), &j);
-	msg = json_string_value(e);
-	CHECK(msg[0] != '\0', &j);
-	if (needle)
-		CHECK(strstr(msg, needle) != NULL, &j);
-	if (!strncmp(t.err, pfx, sizeof(pfx) - 1)) {
-		size_t len = strlen(t.err) - (sizeof(pfx) - 1) - 1;
-
-		CHECK(strlen(msg) == len, &j);
-		CHECK(!strncmp(t.err + sizeof(pfx) - 1, msg, len), &j);
-	}
-	json_decref(doc);
-	run_free(&t);
-	run_free(&j);
-}
-
-/* --------------------------------------------------- background runs */
-
-/* Start memwire @argv with stdout to @out, stderr to @out.err. */
-static pid_t spawn_bg(const char *out, const char *const *argv)
-{
-	const char *bin = getenv("MEMWIRE");
-	const char *args[48];
-	char errpath[1024];
-	size_t i;
-	pid_t pid;
-
-	if (!bin)
-		bin = "build/memwire";
-	args[0] = bin;
-	for (i = 0; argv[i] && i < 46; i++)
-		args[i + 1] = argv[i];
-	args[i + 1] = NULL;
-	snprintf(errpath, sizeof(errpath), "%s.err", out);
-	fflush(NULL);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		int o = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-		int e = open(errpath, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-
-		if (o < 0 || e < 0)
-			_exit(126);
-		dup2(o, 1);
-		dup2(e, 2);
-		execv(bin, (char *const *)args);
-		_exit(127);
-	}
-	return pid;
-}
-
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
-/*
- * Wait for @pid (at most @timeout_ms; then kill it, by pid) and return its
- * exit status as tu_run() does, or -1 if it had to be killed.
- */
-static int wait_bg(pid_t pid, int timeout_ms)
-{
-	double deadline = now_ms() + timeout_ms;
-	int status;
-	pid_t w;
-
-	while ((w = waitpid(pid, &status, WNOHANG)) == 0 &&
-	       now_ms() < deadline)
-		usleep(2000);
-	if (w == 0) {
-		kill(pid, SIGKILL);
-		waitpid(pid, &status, 0);
-		return -1;
-	}
-	assert_int_equal(w, pid);
-	if (WIFSIGNALED(status))
-		return 128 + WTERMSIG(status);
-	return WEXITSTATUS(status);
-}
-
-static char *read_file(const char *path)
-{
-	FILE *fp = fopen(path, "r");
-	char *buf;
-	long n;
-
-	assert_non_null(fp);
-	assert_int_equal(fseek(fp, 0, SEEK_END), 0);
-	n = ftell(fp);
-	assert_true(n >= 0);
-	rewind(fp);
-	buf = malloc((size_t)n + 1);
-	assert_non_null(buf);
-	assert_int_equal(fread(buf, 1, (size_t)n, fp), (size_t)n);
-	buf[n] = '\0';
-	fclose(fp);
-	return buf;
-}
+/* ------------------------------------------------------------ files */
 
 /* Entries of @dir whose name starts with @prefix ("" = all but . ..). */
 static int count_entries(const char *dir, const char *prefix)
@@ -504,33 +234,11 @@ static json_t *find_named(json_t *arr, const char *name)
 	return NULL;
 }
 
-static json_int_t int_member(json_t *o, const char *key)
-{
-	json_t *v = json_object_get(o, key);
-
-	if (!json_is_integer(v))
-		fail_msg("member '%s' is not an integer", key);
-	return json_integer_value(v);
-}
-
-static const char *str_member(json_t *o, const char *key)
-{
-	json_t *v = json_object_get(o, key);
-
-	if (!json_is_string(v))
-		fail_msg("member '%s' is not a string", key);
-	return json_string_value(v);
-}
-
 /* ----------------------------------------------------- region helpers */
 
 static void create_region(const char *file)
 {
-	struct run r;
-
-	run_text(&r, ARGV("region", "create", "--file", file));
-	CHECK(r.rc == 0, &r);
-	run_free(&r);
+	tu_run_ok(TU_ARGV("region", "create", "--file", file));
 }
 
 /*
@@ -564,28 +272,28 @@ static json_t *check_info(const char *file)
 		{ "name", false, NULL },
 		{ "raised", false, NULL },
 	};
-	struct run t, j;
+	struct tu_cmd t, j;
 	json_t *doc, *reg;
 	char buf[CELL];
 	size_t i;
 
-	run_text(&t, ARGV("region", "info", "--file", file));
-	CHECK(t.rc == 0, &t);
-	doc = run_json(&j, ARGV("region", "info", "--file", file));
+	tu_run_text(&t, TU_ARGV("region", "info", "--file", file));
+	TU_CHECK(t.rc == 0, &t);
+	doc = tu_run_json(&j, TU_ARGV("region", "info", "--file", file));
 	reg = json_object_get(doc, "region");
-	CHECK(json_is_object(reg), &j);
+	TU_CHECK(json_is_object(reg), &j);
 	for (i = 0; i < sizeof(kv) / sizeof(kv[0]); i++) {
 		if (!text_field(t.out, kv[i].text, buf, sizeof(buf)))
 			fail_msg("no '%s' line in:\n%s", kv[i].text, t.out);
 		assert_cell(buf, json_object_get(reg, kv[i].c.key), &kv[i].c);
 	}
-	assert_string_equal(str_member(reg, "path"), file);
+	assert_string_equal(tu_str_member(reg, "path"), file);
 	check_table(t.out, "PROCESSOR", json_object_get(doc, "processors"),
 		    procs, 5);
 	check_table(t.out, "LOCK", json_object_get(doc, "locks"), locks, 3);
 	check_table(t.out, "LINE", json_object_get(doc, "lines"), lines, 2);
-	run_free(&t);
-	run_free(&j);
+	tu_cmd_free(&t);
+	tu_cmd_free(&j);
 	return doc;
 }
 
@@ -593,15 +301,15 @@ static json_t *check_info(const char *file)
 static json_t *poll_info(const char *file, pid_t pid,
 			 bool (*cond)(json_t *doc, void *arg), void *arg)
 {
-	double deadline = now_ms() + 5000;
+	double deadline = tu_now_ms() + 5000;
 
 	for (;;) {
-		struct run r;
-		json_t *doc = run_json(&r, ARGV("region", "info", "--file",
-						file));
+		struct tu_cmd r;
+		json_t *doc = tu_run_json(
+			&r, TU_ARGV("region", "info", "--file", file));
 		int status;
 
-		run_free(&r);
+		tu_cmd_free(&r);
 		if (cond(doc, arg))
 			return doc;
 		json_decref(doc);
@@ -609,7 +317,7 @@ static json_t *poll_info(const char *file, pid_t pid,
 			fail_msg("background memwire exited (status 0x%x) "
 				 "before the condition held",
 				 status);
-		if (now_ms() > deadline)
+		if (tu_now_ms() > deadline)
 			fail_msg("condition not reached within 5 s");
 		usleep(5000);
 	}
@@ -636,25 +344,25 @@ static void test_platform_list_json_matches_table(void **state)
 		{ "processors", false, NULL }, { "lines", false, NULL },
 		{ "description", false, NULL },
 	};
-	struct run t, j;
+	struct tu_cmd t, j;
 	json_t *doc, *arr;
 
-	run_text(&t, ARGV("platform", "list"));
-	CHECK(t.rc == 0, &t);
-	CHECK(t.err[0] == '\0', &t);
-	doc = run_json(&j, ARGV("platform", "list"));
-	CHECK(json_object_size(doc) == 1, &j);
+	tu_run_text(&t, TU_ARGV("platform", "list"));
+	TU_CHECK(t.rc == 0, &t);
+	TU_CHECK(t.err[0] == '\0', &t);
+	doc = tu_run_json(&j, TU_ARGV("platform", "list"));
+	TU_CHECK(json_object_size(doc) == 1, &j);
 	arr = json_object_get(doc, "platforms");
-	CHECK(json_array_size(arr) >= 1, &j);
+	TU_CHECK(json_array_size(arr) >= 1, &j);
 	check_table(t.out, "NAME", arr, cols, 5);
 	/* The default platform's counts, from its table. */
 	arr = find_named(arr, "msm8930");
-	assert_int_equal(int_member(arr, "resources"), 5);
-	assert_int_equal(int_member(arr, "processors"), 6);
-	assert_int_equal(int_member(arr, "lines"), 19);
+	assert_int_equal(tu_int_member(arr, "resources"), 5);
+	assert_int_equal(tu_int_member(arr, "processors"), 6);
+	assert_int_equal(tu_int_member(arr, "lines"), 19);
 	json_decref(doc);
-	run_free(&t);
-	run_free(&j);
+	tu_cmd_free(&t);
+	tu_cmd_free(&j);
 }
 
 static void test_platform_show_json_matches_table(void **state)
@@ -676,25 +384,25 @@ static void test_platform_show_json_matches_table(void **state)
 		{ "register", true, NULL },  { "mask", true, NULL },
 		{ "spi", false, NULL },
 	};
-	struct run t, j, n;
+	struct tu_cmd t, j, n;
 	json_t *doc, *doc2, *arr, *o;
 	char first[512];
 	size_t nnull = 0, i;
 
-	run_text(&t, ARGV("platform", "show"));
-	CHECK(t.rc == 0, &t);
-	CHECK(t.err[0] == '\0', &t);
-	doc = run_json(&j, ARGV("platform", "show"));
+	tu_run_text(&t, TU_ARGV("platform", "show"));
+	TU_CHECK(t.rc == 0, &t);
+	TU_CHECK(t.err[0] == '\0', &t);
+	doc = tu_run_json(&j, TU_ARGV("platform", "show"));
 	snprintf(first, sizeof(first), "platform %s: %s\n",
-		 str_member(doc, "name"), str_member(doc, "description"));
-	CHECK(!strncmp(t.out, first, strlen(first)), &t);
+		 tu_str_member(doc, "name"), tu_str_member(doc, "description"));
+	TU_CHECK(!strncmp(t.out, first, strlen(first)), &t);
 	check_table(t.out, "RESOURCE", json_object_get(doc, "resources"), res,
 		    6);
 	check_table(t.out, "PROCESSOR", json_object_get(doc, "processors"),
 		    procs, 4);
 	arr = json_object_get(doc, "lines");
 	check_table(t.out, "LINE", arr, lines, 7);
-	CHECK(json_array_size(arr) == 19, &j);
+	TU_CHECK(json_array_size(arr) == 19, &j);
 	/* Lines into apps have no register but an SPI, and the reverse. */
 	json_array_foreach(arr, i, o) {
 		bool reg_null = json_is_null(json_object_get(o, "register"));
@@ -708,40 +416,40 @@ static void test_platform_show_json_matches_table(void **state)
 	assert_true(nnull > 0 && nnull < json_array_size(arr));
 
 	/* Naming the default platform shows the same document. */
-	doc2 = run_json(&n, ARGV("platform", "show", "msm8930"));
+	doc2 = tu_run_json(&n, TU_ARGV("platform", "show", "msm8930"));
 	assert_true(json_equal(doc, doc2));
 	json_decref(doc2);
 	json_decref(doc);
-	run_free(&t);
-	run_free(&j);
-	run_free(&n);
+	tu_cmd_free(&t);
+	tu_cmd_free(&j);
+	tu_cmd_free(&n);
 }
 
 static void test_region_create_json_matches_text(void **state)
 {
-	struct fixture *f = *state;
+	struct tu_fixture *f = *state;
 	char f2[700], word[8][CELL];
-	struct run t, j, s;
+	struct tu_cmd t, j, s;
 	json_t *doc, *show, *smem;
 	struct stat st;
 	const char *p;
 
 	snprintf(f2, sizeof(f2), "%s/y.smem", f->dir);
-	run_text(&t, ARGV("region", "create", "--file", f->file));
-	CHECK(t.rc == 0, &t);
-	CHECK(one_line(t.out), &t);
-	doc = run_json(&j, ARGV("region", "create", "--file", f2));
-	CHECK(json_object_size(doc) == 4, &j);
-	assert_string_equal(str_member(doc, "path"), f2);
+	tu_run_text(&t, TU_ARGV("region", "create", "--file", f->file));
+	TU_CHECK(t.rc == 0, &t);
+	TU_CHECK(tu_one_line(t.out), &t);
+	doc = tu_run_json(&j, TU_ARGV("region", "create", "--file", f2));
+	TU_CHECK(json_object_size(doc) == 4, &j);
+	assert_string_equal(tu_str_member(doc, "path"), f2);
 
 	/* "created PATH: PLATFORM region PHYS + SIZE bytes" */
-	CHECK(!strncmp(t.out, "created ", 8), &t);
+	TU_CHECK(!strncmp(t.out, "created ", 8), &t);
 	p = strstr(t.out, ": ");
-	CHECK(p != NULL, &t);
-	CHECK((size_t)(p - t.out - 8) == strlen(f->file), &t);
-	CHECK(!strncmp(t.out + 8, f->file, strlen(f->file)), &t);
+	TU_CHECK(p != NULL, &t);
+	TU_CHECK((size_t)(p - t.out - 8) == strlen(f->file), &t);
+	TU_CHECK(!strncmp(t.out + 8, f->file, strlen(f->file)), &t);
 	split_row(p + 2, p + strlen(p), 6, word);
-	assert_string_equal(word[0], str_member(doc, "platform"));
+	assert_string_equal(word[0], tu_str_member(doc, "platform"));
 	assert_string_equal(word[1], "region");
 	assert_cell(word[2], json_object_get(doc, "phys"),
 		    &(struct col){ "phys", true, NULL });
@@ -751,35 +459,37 @@ static void test_region_create_json_matches_text(void **state)
 	assert_string_equal(word[5], "bytes");
 
 	/* The default region is the platform's memory resource. */
-	show = run_json(&s, ARGV("platform", "show"));
+	show = tu_run_json(&s, TU_ARGV("platform", "show"));
 	smem = find_named(json_object_get(show, "resources"), "smem");
-	assert_string_equal(str_member(doc, "platform"),
-			    str_member(show, "name"));
-	assert_int_equal(int_member(doc, "phys"), int_member(smem, "phys"));
-	assert_int_equal(int_member(doc, "size"), int_member(smem, "size"));
+	assert_string_equal(tu_str_member(doc, "platform"),
+			    tu_str_member(show, "name"));
+	assert_int_equal(tu_int_member(doc, "phys"),
+			 tu_int_member(smem, "phys"));
+	assert_int_equal(tu_int_member(doc, "size"),
+			 tu_int_member(smem, "size"));
 	/* data + one 4 KiB control page */
 	assert_int_equal(stat(f2, &st), 0);
-	assert_int_equal(st.st_size, int_member(doc, "size") + 4096);
+	assert_int_equal(st.st_size, tu_int_member(doc, "size") + 4096);
 	assert_int_equal(stat(f->file, &st), 0);
-	assert_int_equal(st.st_size, int_member(doc, "size") + 4096);
+	assert_int_equal(st.st_size, tu_int_member(doc, "size") + 4096);
 	json_decref(show);
 	json_decref(doc);
-	run_free(&t);
-	run_free(&j);
-	run_free(&s);
+	tu_cmd_free(&t);
+	tu_cmd_free(&j);
+	tu_cmd_free(&s);
 }
 
 static void test_region_info_json_matches_table_after_create(void **state)
 {
-	struct fixture *f = *state;
+	struct tu_fixture *f = *state;
 	json_t *doc, *reg, *o;
 	size_t i;
 
 	create_region(f->file);
 	doc = check_info(f->file);
 	reg = json_object_get(doc, "region");
-	assert_string_equal(str_member(reg, "kind"), "file");
-	assert_string_equal(str_member(reg, "platform"), "msm8930");
+	assert_string_equal(tu_str_member(reg, "kind"), "file");
+	assert_string_equal(tu_str_member(reg, "platform"), "msm8930");
 	assert_true(json_is_false(json_object_get(reg, "writable")));
 	assert_int_equal(json_array_size(json_object_get(doc, "processors")),
 			 6);
@@ -787,57 +497,58 @@ static void test_region_info_json_matches_table_after_create(void **state)
 	assert_int_equal(json_array_size(json_object_get(doc, "lines")), 19);
 	json_array_foreach(json_object_get(doc, "processors"), i, o) {
 		assert_true(json_is_null(json_object_get(o, "pid")));
-		assert_int_equal(int_member(o, "attaches"), 0);
+		assert_int_equal(tu_int_member(o, "attaches"), 0);
 	}
 	json_array_foreach(json_object_get(doc, "lines"), i, o)
-		assert_int_equal(int_member(o, "raised"), 0);
+		assert_int_equal(tu_int_member(o, "raised"), 0);
 	json_decref(doc);
 }
 
 static void test_region_info_json_matches_table_after_ring(void **state)
 {
-	struct fixture *f = *state;
+	struct tu_fixture *f = *state;
 	json_t *doc, *o;
-	struct run r;
+	struct tu_cmd r;
 	size_t i;
 
 	create_region(f->file);
-	doc = run_json(&r, ARGV("region", "ring", "modem.smd.apps", "--file",
-				f->file, "--count", "3"));
-	assert_int_equal(int_member(doc, "writes"), 3);
-	assert_int_equal(int_member(doc, "raised"), 3);
+	doc = tu_run_json(&r, TU_ARGV("region", "ring", "modem.smd.apps",
+				      "--file", f->file, "--count", "3"));
+	assert_int_equal(tu_int_member(doc, "writes"), 3);
+	assert_int_equal(tu_int_member(doc, "raised"), 3);
 	json_decref(doc);
-	run_free(&r);
+	tu_cmd_free(&r);
 
 	doc = check_info(f->file);
 	json_array_foreach(json_object_get(doc, "lines"), i, o) {
-		bool rung = !strcmp(str_member(o, "name"), "modem.smd.apps");
+		bool rung = !strcmp(tu_str_member(o, "name"), "modem.smd.apps");
 
-		assert_int_equal(int_member(o, "raised"), rung ? 3 : 0);
+		assert_int_equal(tu_int_member(o, "raised"), rung ? 3 : 0);
 	}
 	json_decref(doc);
 }
 
 static void test_region_info_json_matches_table_after_lock(void **state)
 {
-	struct fixture *f = *state;
+	struct tu_fixture *f = *state;
 	char out[700];
 	json_t *doc, *o, *l;
-	struct run r;
+	struct tu_cmd r;
 	char *text;
 	pid_t pid;
 
 	create_region(f->file);
 
 	/* A finished lock: apps attached once, left, holds nothing. */
-	doc = run_json(&r, ARGV("region", "lock", "3", "--file", f->file));
-	assert_int_equal(int_member(doc, "lock"), 3);
-	assert_string_equal(str_member(doc, "processor"), "apps");
+	doc = tu_run_json(&r,
+			  TU_ARGV("region", "lock", "3", "--file", f->file));
+	assert_int_equal(tu_int_member(doc, "lock"), 3);
+	assert_string_equal(tu_str_member(doc, "processor"), "apps");
 	json_decref(doc);
-	run_free(&r);
+	tu_cmd_free(&r);
 	doc = check_info(f->file);
 	o = find_named(json_object_get(doc, "processors"), "apps");
-	assert_int_equal(int_member(o, "attaches"), 1);
+	assert_int_equal(tu_int_member(o, "attaches"), 1);
 	assert_true(json_is_false(json_object_get(o, "alive")));
 	assert_true(json_is_null(json_object_get(o, "pid")));
 	assert_int_equal(json_array_size(json_object_get(doc, "locks")), 0);
@@ -845,32 +556,32 @@ static void test_region_info_json_matches_table_after_lock(void **state)
 
 	/* A held lock: modem holds mutex 3 in another process. */
 	snprintf(out, sizeof(out), "%s/lock.out", f->dir);
-	pid = f->bg = spawn_bg(out, ARGV("-j", "region", "lock", "3", "--as",
-					 "modem", "--hold", "2000", "--file",
-					 f->file));
+	pid = f->bg = tu_spawn_bg(out, TU_ARGV("-j", "region", "lock", "3",
+					       "--as", "modem", "--hold",
+					       "2000", "--file", f->file));
 	json_decref(poll_info(f->file, pid, has_lock, NULL));
 	doc = check_info(f->file);
 	l = json_object_get(doc, "locks");
 	assert_int_equal(json_array_size(l), 1);
 	l = json_array_get(l, 0);
-	assert_int_equal(int_member(l, "lock"), 3);
-	assert_int_equal(int_member(l, "owner"), 2); /* modem's id */
-	assert_string_equal(str_member(l, "processor"), "modem");
+	assert_int_equal(tu_int_member(l, "lock"), 3);
+	assert_int_equal(tu_int_member(l, "owner"), 2); /* modem's id */
+	assert_string_equal(tu_str_member(l, "processor"), "modem");
 	o = find_named(json_object_get(doc, "processors"), "modem");
 	assert_true(json_is_true(json_object_get(o, "alive")));
-	assert_int_equal(int_member(o, "pid"), pid);
-	assert_int_equal(int_member(o, "attaches"), 1);
+	assert_int_equal(tu_int_member(o, "pid"), pid);
+	assert_int_equal(tu_int_member(o, "attaches"), 1);
 	json_decref(doc);
 
-	assert_int_equal(wait_bg(pid, 10000), 0);
+	assert_int_equal(tu_wait_bg(pid, 10000), 0);
 	f->bg = -1;
-	text = read_file(out);
+	text = tu_read_file(out);
 	r.out = text;
 	r.err = NULL;
 	snprintf(r.cmd, sizeof(r.cmd), "background region lock");
 	r.rc = 0;
-	doc = parse_json(&r);
-	assert_string_equal(str_member(doc, "processor"), "modem");
+	doc = tu_parse_json(&r);
+	assert_string_equal(tu_str_member(doc, "processor"), "modem");
 	assert_true(json_real_value(json_object_get(doc, "held_ms")) >= 1000);
 	json_decref(doc);
 	free(text);
@@ -886,10 +597,10 @@ static void test_region_info_json_matches_table_after_lock(void **state)
 static void test_region_info_dump_has_null_platform(void **state)
 {
 	static const struct col c = { "platform", false, NULL };
-	struct fixture *f = *state;
+	struct tu_fixture *f = *state;
 	static const char zero[8192];
 	char dump[700], buf[CELL];
-	struct run t, j;
+	struct tu_cmd t, j;
 	json_t *doc, *reg;
 	FILE *fp;
 
@@ -898,26 +609,26 @@ static void test_region_info_dump_has_null_platform(void **state)
 	assert_non_null(fp);
 	assert_int_equal(fwrite(zero, 1, sizeof(zero), fp), sizeof(zero));
 	fclose(fp);
-	run_text(&t, ARGV("region", "info", "--dump", dump, "--phys",
-			  "0x80000000"));
-	CHECK(t.rc == 0, &t);
-	doc = run_json(&j, ARGV("region", "info", "--dump", dump, "--phys",
+	tu_run_text(&t, TU_ARGV("region", "info", "--dump", dump, "--phys",
 				"0x80000000"));
+	TU_CHECK(t.rc == 0, &t);
+	doc = tu_run_json(&j, TU_ARGV("region", "info", "--dump", dump,
+				      "--phys", "0x80000000"));
 	reg = json_object_get(doc, "region");
 	assert_true(json_is_null(json_object_get(reg, "platform")));
 	assert_true(text_field(t.out, "platform", buf, sizeof(buf)));
 	assert_cell(buf, json_object_get(reg, "platform"), &c);
 	assert_true(text_field(t.out, "kind", buf, sizeof(buf)));
 	assert_string_equal(buf, "dump");
-	assert_string_equal(str_member(reg, "kind"), "dump");
-	assert_int_equal(int_member(reg, "size"), 8192);
-	assert_int_equal(int_member(reg, "phys"), 0x80000000);
+	assert_string_equal(tu_str_member(reg, "kind"), "dump");
+	assert_int_equal(tu_int_member(reg, "size"), 8192);
+	assert_int_equal(tu_int_member(reg, "phys"), 0x80000000);
 	/* No platform: no processors, locks or lines, in either output. */
 	assert_null(json_object_get(doc, "processors"));
 	assert_null(strstr(t.out, "PROCESSOR"));
 	json_decref(doc);
-	run_free(&t);
-	run_free(&j);
+	tu_cmd_free(&t);
+	tu_cmd_free(&j);
 }
 
 /* Find the demo's "interrupts delivered:" words "name=N" in @text. */
@@ -951,7 +662,7 @@ static void check_demo_lines(const char *text, json_t *lines)
 		*eq = '\0';
 		assert_true(n < json_array_size(lines));
 		o = json_array_get(lines, n++);
-		assert_string_equal(word, str_member(o, "name"));
+		assert_string_equal(word, tu_str_member(o, "name"));
 		/* The two runs move the same data, but how many interrupts
 		 * the LOOPBACK echo takes depends on scheduling. */
 		if (strcmp(word, "modem.smd.apps") && strcmp(word, "apps.smd.modem"))
@@ -973,20 +684,20 @@ static void test_demo_json_matches_text(void **state)
 		{ "apps.smd.modem", 2, false }, /* ready + done + pongs */
 		{ "apps.smd.q6", 2, true },
 	};
-	struct fixture *f = *state;
+	struct tu_fixture *f = *state;
 	const char *old = getenv("TMPDIR");
 	char *saved = old ? strdup(old) : NULL;
 	unsigned long long counter = 0, expected = 0;
 	json_t *doc, *m, *o, *lines;
-	struct run t, j;
+	struct tu_cmd t, j;
 	const char *s;
 	size_t i;
 
 	/* The demo's own temporary directory goes here and must go away. */
 	setenv("TMPDIR", f->dir, 1);
-	run_text(&t, ARGV("demo", "--rounds", "50"));
-	CHECK(t.rc == 0, &t);
-	doc = run_json(&j, ARGV("demo", "--rounds", "50"));
+	tu_run_text(&t, TU_ARGV("demo", "--rounds", "50"));
+	TU_CHECK(t.rc == 0, &t);
+	doc = tu_run_json(&j, TU_ARGV("demo", "--rounds", "50"));
 	if (saved) {
 		setenv("TMPDIR", saved, 1);
 		free(saved);
@@ -996,16 +707,17 @@ static void test_demo_json_matches_text(void **state)
 	assert_int_equal(count_entries(f->dir, ""), 0);
 
 	m = json_object_get(doc, "mutex");
-	CHECK(json_is_object(m), &j);
-	assert_int_equal(int_member(m, "counter"), 150);
-	assert_int_equal(int_member(m, "expected"), 150);
-	assert_int_equal(int_member(m, "rounds"), 50);
-	assert_int_equal(int_member(m, "processes"), 3);
-	assert_int_equal(int_member(m, "lock"), 3);
+	TU_CHECK(json_is_object(m), &j);
+	assert_int_equal(tu_int_member(m, "counter"), 150);
+	assert_int_equal(tu_int_member(m, "expected"), 150);
+	assert_int_equal(tu_int_member(m, "rounds"), 50);
+	assert_int_equal(tu_int_member(m, "processes"), 3);
+	assert_int_equal(tu_int_member(m, "lock"), 3);
 	s = strstr(t.out, "-> counter ");
-	CHECK(s != NULL, &t);
-	CHECK(sscanf(s, "-> counter %llu (expected %llu)", &counter,
-		     &expected) == 2, &t);
+	TU_CHECK(s != NULL, &t);
+	TU_CHECK(sscanf(s, "-> counter %llu (expected %llu)", &counter,
+			&expected) == 2,
+		 &t);
 	assert_int_equal(counter, 150);
 	assert_int_equal(expected, 150);
 
@@ -1017,18 +729,18 @@ static void test_demo_json_matches_text(void **state)
 	o = json_object_get(doc, "doorbells");
 	assert_int_equal(json_array_size(o), 2);
 	for (i = 0; i < 2; i++)
-		assert_int_equal(int_member(json_array_get(o, i), "rounds"),
+		assert_int_equal(tu_int_member(json_array_get(o, i), "rounds"),
 				 50);
 	o = json_object_get(doc, "restart");
-	assert_string_equal(str_member(o, "processor"), "wcnss");
-	assert_int_equal(int_member(o, "owner_before"), 4);
+	assert_string_equal(tu_str_member(o, "processor"), "wcnss");
+	assert_int_equal(tu_int_member(o, "owner_before"), 4);
 
 	lines = json_object_get(doc, "lines");
-	CHECK(json_is_array(lines), &j);
+	TU_CHECK(json_is_array(lines), &j);
 	check_demo_lines(t.out, lines);
 	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
-		long long n = int_member(find_named(lines, want[i].name),
-					 "raised");
+		long long n = tu_int_member(find_named(lines, want[i].name),
+					    "raised");
 
 		if (want[i].exact)
 			assert_int_equal(n, 50 + want[i].extra);
@@ -1037,8 +749,8 @@ static void test_demo_json_matches_text(void **state)
 	}
 	/* SMEM and SMD steps: the echo was checked, the heap validates. */
 	o = json_object_get(doc, "smd");
-	CHECK(json_is_object(o), &j);
-	assert_int_equal(int_member(o, "bytes"), 8 << 20);
+	TU_CHECK(json_is_object(o), &j);
+	assert_int_equal(tu_int_member(o, "bytes"), 8 << 20);
 	assert_true(json_is_true(json_object_get(o, "smsm_loopback")));
 	o = json_object_get(doc, "heap");
 	assert_true(json_is_true(json_object_get(o, "valid")));
@@ -1048,77 +760,84 @@ static void test_demo_json_matches_text(void **state)
 	o = json_object_get(json_object_get(doc, "smd_ls"), "channels");
 	assert_int_equal(json_array_size(o), 1);
 	find_named(o, "LOOPBACK");
-	CHECK(strstr(t.out, "bytes echoed by the modem and checked") != NULL,
-	      &t);
-	assert_int_equal(int_member(find_named(lines, "apps.smd.wcnss"),
-				    "raised"),
-			 1);
+	TU_CHECK(strstr(t.out, "bytes echoed by the modem and checked") != NULL,
+		 &t);
+	assert_int_equal(
+		tu_int_member(find_named(lines, "apps.smd.wcnss"), "raised"),
+		1);
 	json_decref(doc);
-	run_free(&t);
-	run_free(&j);
+	tu_cmd_free(&t);
+	tu_cmd_free(&j);
 }
 
 /* -p prints the same document as -j, indented over several lines. */
 static void check_pretty(const char *const *argv)
 {
-	struct run j, p;
+	struct tu_cmd j, p;
 	json_t *dj, *dp;
 
-	dj = run_json_mode(&j, "-j", argv);
-	dp = run_json_mode(&p, "-p", argv);
-	CHECK(count_char(p.out, '\n') > 1, &p);
-	CHECK(count_char(j.out, '\n') == 1, &j);
+	dj = tu_run_json_mode(&j, "-j", 0, argv);
+	dp = tu_run_json_mode(&p, "-p", 0, argv);
+	TU_CHECK(tu_count_char(p.out, '\n') > 1, &p);
+	TU_CHECK(tu_count_char(j.out, '\n') == 1, &j);
 	if (!json_equal(dj, dp))
 		fail_msg("%s and %s differ:\n%s\n%s", j.cmd, p.cmd, j.out,
 			 p.out);
 	json_decref(dj);
 	json_decref(dp);
-	run_free(&j);
-	run_free(&p);
+	tu_cmd_free(&j);
+	tu_cmd_free(&p);
 }
 
 static void test_pretty_json_equals_compact(void **state)
 {
-	struct fixture *f = *state;
-	struct run r;
+	struct tu_fixture *f = *state;
+	struct tu_cmd r;
 
-	check_pretty(ARGV("platform", "list"));
-	check_pretty(ARGV("platform", "show"));
-	check_pretty(ARGV("version"));
-	check_pretty(ARGV("help"));
-	check_pretty(ARGV("region", "help"));
+	check_pretty(TU_ARGV("platform", "list"));
+	check_pretty(TU_ARGV("platform", "show"));
+	check_pretty(TU_ARGV("version"));
+	check_pretty(TU_ARGV("help"));
+	check_pretty(TU_ARGV("region", "help"));
 	create_region(f->file);
-	run_text(&r, ARGV("region", "ring", "q6.smd.apps", "--file", f->file,
-			  "--count", "2"));
-	CHECK(r.rc == 0, &r);
-	run_free(&r);
-	check_pretty(ARGV("region", "info", "--file", f->file));
+	tu_run_text(&r, TU_ARGV("region", "ring", "q6.smd.apps", "--file",
+				f->file, "--count", "2"));
+	TU_CHECK(r.rc == 0, &r);
+	tu_cmd_free(&r);
+	check_pretty(TU_ARGV("region", "info", "--file", f->file));
 }
 
 /* ====================================================== 2. usage errors */
 
 static void test_usage_errors_exit_2_one_line(void **state)
 {
-	struct fixture *f = *state;
+	struct tu_fixture *f = *state;
 	const char *F = f->file;
 
-	check_error(ARGV("bogus"), 2, "bogus");
-	check_error(ARGV("platform", "bogus"), 2, "bogus");
-	check_error(ARGV("region", "bogus", "--file", F), 2, "bogus");
+	tu_check_error_any_line(TU_ARGV("bogus"), 2, "bogus");
+	tu_check_error_any_line(TU_ARGV("platform", "bogus"), 2, "bogus");
+	tu_check_error_any_line(TU_ARGV("region", "bogus", "--file", F), 2,
+				"bogus");
 	/* s: smem smd shfl; sm: smem smd; re: release reap. */
-	check_error(ARGV("s"), 2, "ambiguous");
-	check_error(ARGV("sm"), 2, "ambiguous");
-	check_error(ARGV("region", "re", "--file", F), 2, "ambiguous");
-	check_error((const char *const[]){ NULL }, 2, NULL);
-	check_error(ARGV("region"), 2, NULL);
-	check_error(ARGV("platform"), 2, NULL);
-	check_error(ARGV("region", "lock", "--file", F), 2, NULL);
-	check_error(ARGV("region", "lock", "32", "--file", F), 2, "32");
-	check_error(ARGV("region", "lock", "abc", "--file", F), 2, "abc");
-	check_error(ARGV("demo", "--rounds", "0"), 2, "--rounds");
-	check_error(ARGV("-x", "platform", "list"), 2, "-x");
-	check_error(ARGV("--bogus", "platform", "list"), 2, "--bogus");
-	check_error(ARGV("platform", "list", "extra"), 2, NULL);
+	tu_check_error_any_line(TU_ARGV("s"), 2, "ambiguous");
+	tu_check_error_any_line(TU_ARGV("sm"), 2, "ambiguous");
+	tu_check_error_any_line(TU_ARGV("region", "re", "--file", F), 2,
+				"ambiguous");
+	tu_check_error_any_line((const char *const[]){ NULL }, 2, NULL);
+	tu_check_error_any_line(TU_ARGV("region"), 2, NULL);
+	tu_check_error_any_line(TU_ARGV("platform"), 2, NULL);
+	tu_check_error_any_line(TU_ARGV("region", "lock", "--file", F), 2,
+				NULL);
+	tu_check_error_any_line(TU_ARGV("region", "lock", "32", "--file", F), 2,
+				"32");
+	tu_check_error_any_line(TU_ARGV("region", "lock", "abc", "--file", F),
+				2, "abc");
+	tu_check_error_any_line(TU_ARGV("demo", "--rounds", "0"), 2,
+				"--rounds");
+	tu_check_error_any_line(TU_ARGV("-x", "platform", "list"), 2, "-x");
+	tu_check_error_any_line(TU_ARGV("--bogus", "platform", "list"), 2,
+				"--bogus");
+	tu_check_error_any_line(TU_ARGV("platform", "list", "extra"), 2, NULL);
 	/* A usage error never creates the region. */
 	assert_int_equal(count_entries(f->dir, ""), 0);
 }
@@ -1130,8 +849,9 @@ static void test_not_built_families_exit_2(void **state)
 	size_t i;
 
 	for (i = 0; i < sizeof(fam) / sizeof(fam[0]); i++) {
-		check_error(ARGV(fam[i]), 2, "not built");
-		check_error(ARGV(fam[i], "list"), 2, "not built");
+		tu_check_error_any_line(TU_ARGV(fam[i]), 2, "not built");
+		tu_check_error_any_line(TU_ARGV(fam[i], "list"), 2,
+					"not built");
 	}
 }
 
@@ -1139,27 +859,29 @@ static void test_not_built_families_exit_2(void **state)
 
 static void test_region_info_missing_file_fails(void **state)
 {
-	check_error(ARGV("region", "info", "--file", "/nonexistent/x"), 1,
-		    "/nonexistent/x");
+	tu_check_error_any_line(
+		TU_ARGV("region", "info", "--file", "/nonexistent/x"), 1,
+		"/nonexistent/x");
 }
 
 static void test_region_info_short_file_fails(void **state)
 {
-	struct fixture *f = *state;
+	struct tu_fixture *f = *state;
 	char zero[100] = { 0 };
 	FILE *fp = fopen(f->file, "w");
 
 	assert_non_null(fp);
 	assert_int_equal(fwrite(zero, 1, sizeof(zero), fp), sizeof(zero));
 	fclose(fp);
-	check_error(ARGV("region", "info", "--file", f->file), 1, "short");
+	tu_check_error_any_line(TU_ARGV("region", "info", "--file", f->file), 1,
+				"short");
 }
 
 static void test_region_info_bad_magic_fails(void **state)
 {
-	struct fixture *f = *state;
+	struct tu_fixture *f = *state;
 	struct stat st;
-	struct run r;
+	struct tu_cmd r;
 	const char *p;
 	int fd;
 
@@ -1169,30 +891,32 @@ static void test_region_info_bad_magic_fails(void **state)
 	assert_true(fd >= 0);
 	assert_int_equal(pwrite(fd, "XXXX", 4, st.st_size - 4096), 4);
 	close(fd);
-	check_error(ARGV("region", "info", "--file", f->file), 1, "MWRG");
-	check_error(ARGV("region", "lock", "3", "--file", f->file), 1,
-		    "MWRG");
+	tu_check_error_any_line(TU_ARGV("region", "info", "--file", f->file), 1,
+				"MWRG");
+	tu_check_error_any_line(
+		TU_ARGV("region", "lock", "3", "--file", f->file), 1, "MWRG");
 
-	run_text(&r, ARGV("region", "info", "--file", f->file));
+	tu_run_text(&r, TU_ARGV("region", "info", "--file", f->file));
 	/*
 	 * Regression: attach_fd() prefixes the validator's message with the
 	 * path through mw_err("%s: %s", path, mw_last_error()); before
 	 * c8b3ffd that formatted into its own source and printed
 	 * "F: F: 58 58 58 58, expected "MWRG"" (or worse).
 	 */
-	CHECK(strstr(r.err, "not a memwire region") != NULL, &r);
+	TU_CHECK(strstr(r.err, "not a memwire region") != NULL, &r);
 	p = strstr(r.err, f->file);
-	CHECK(p && !strstr(p + 1, f->file), &r);
-	run_free(&r);
+	TU_CHECK(p && !strstr(p + 1, f->file), &r);
+	tu_cmd_free(&r);
 }
 
 static void test_region_create_twice_fails_and_leaves_no_tmp(void **state)
 {
-	struct fixture *f = *state;
+	struct tu_fixture *f = *state;
 
 	create_region(f->file);
 	/* The second create writes x.smem.tmp.XXXXXX, then cannot rename. */
-	check_error(ARGV("region", "create", "--file", f->file), 1, "exists");
+	tu_check_error_any_line(TU_ARGV("region", "create", "--file", f->file),
+				1, "exists");
 	assert_int_equal(count_entries(f->dir, "x.smem.tmp."), 0);
 	assert_int_equal(count_entries(f->dir, ""), 1);
 	/* The first region is untouched and still valid. */
@@ -1201,170 +925,171 @@ static void test_region_create_twice_fails_and_leaves_no_tmp(void **state)
 
 static void test_region_create_unknown_platform_fails(void **state)
 {
-	struct fixture *f = *state;
+	struct tu_fixture *f = *state;
 
 	/* An unknown --platform is reported as a usage error (exit 2). */
-	check_error(ARGV("region", "create", "--platform", "nosuch", "--file",
-			 f->file),
-		    2, "'nosuch'");
+	tu_check_error_any_line(TU_ARGV("region", "create", "--platform",
+					"nosuch", "--file", f->file),
+				2, "'nosuch'");
 	assert_int_equal(count_entries(f->dir, ""), 0);
 }
 
 static void test_region_lock_unknown_processor_fails(void **state)
 {
-	struct fixture *f = *state;
+	struct tu_fixture *f = *state;
 
 	create_region(f->file);
-	check_error(ARGV("region", "lock", "3", "--as", "nosuchproc", "--file",
-			 f->file),
-		    1, "nosuchproc");
+	tu_check_error_any_line(TU_ARGV("region", "lock", "3", "--as",
+					"nosuchproc", "--file", f->file),
+				1, "nosuchproc");
 }
 
 /* ===================================================== 4. prefixes */
 
 static void check_same_output(const char *const *a, const char *const *b)
 {
-	struct run ra, rb;
+	struct tu_cmd ra, rb;
 	int m;
 
 	for (m = 0; m < 2; m++) {
 		const char *flag = m ? "-j" : NULL;
 
-		run_mode(&ra, flag, a);
-		run_mode(&rb, flag, b);
-		CHECK(ra.rc == 0, &ra);
-		CHECK(rb.rc == 0, &rb);
-		CHECK(ra.out[0] != '\0', &ra);
+		tu_run_mode(&ra, flag, a);
+		tu_run_mode(&rb, flag, b);
+		TU_CHECK(ra.rc == 0, &ra);
+		TU_CHECK(rb.rc == 0, &rb);
+		TU_CHECK(ra.out[0] != '\0', &ra);
 		if (strcmp(ra.out, rb.out))
 			fail_msg("'%s' and '%s' differ:\n%s\n---\n%s", ra.cmd,
 				 rb.cmd, ra.out, rb.out);
-		run_free(&ra);
-		run_free(&rb);
+		tu_cmd_free(&ra);
+		tu_cmd_free(&rb);
 	}
 }
 
 static void test_prefix_matching(void **state)
 {
-	struct fixture *f = *state;
+	struct tu_fixture *f = *state;
 
-	check_same_output(ARGV("platform", "sh"), ARGV("platform", "show"));
-	check_same_output(ARGV("plat", "l"), ARGV("platform", "list"));
-	check_same_output(ARGV("p", "s", "msm8930"),
-			  ARGV("platform", "show", "msm8930"));
+	check_same_output(TU_ARGV("platform", "sh"),
+			  TU_ARGV("platform", "show"));
+	check_same_output(TU_ARGV("plat", "l"), TU_ARGV("platform", "list"));
+	check_same_output(TU_ARGV("p", "s", "msm8930"),
+			  TU_ARGV("platform", "show", "msm8930"));
 	create_region(f->file);
-	check_same_output(ARGV("reg", "inf", "--file", f->file),
-			  ARGV("region", "info", "--file", f->file));
+	check_same_output(TU_ARGV("reg", "inf", "--file", f->file),
+			  TU_ARGV("region", "info", "--file", f->file));
 }
 
 /* ========================================================= 5. help */
 
 static void check_help(const char *const *argv, const char *const *words)
 {
-	struct run t, j;
+	struct tu_cmd t, j;
 	const char *u;
 	json_t *doc;
 	size_t i;
 
-	run_text(&t, argv);
-	CHECK(t.rc == 0, &t);
-	CHECK(!strncmp(t.out, "usage: ", 7), &t);
-	CHECK(t.err[0] == '\0', &t);
-	doc = run_json(&j, argv);
-	CHECK(json_object_size(doc) == 1, &j);
-	u = str_member(doc, "usage");
+	tu_run_text(&t, argv);
+	TU_CHECK(t.rc == 0, &t);
+	TU_CHECK(!strncmp(t.out, "usage: ", 7), &t);
+	TU_CHECK(t.err[0] == '\0', &t);
+	doc = tu_run_json(&j, argv);
+	TU_CHECK(json_object_size(doc) == 1, &j);
+	u = tu_str_member(doc, "usage");
 	for (i = 0; words[i]; i++) {
 		if (!strstr(t.out, words[i]) || !strstr(u, words[i]))
 			fail_msg("%s: help does not mention '%s'", t.cmd,
 				 words[i]);
 	}
 	/* The JSON carries the same list as the text. */
-	CHECK(strstr(t.out, u) != NULL, &t);
+	TU_CHECK(strstr(t.out, u) != NULL, &t);
 	json_decref(doc);
-	run_free(&t);
-	run_free(&j);
+	tu_cmd_free(&t);
+	tu_cmd_free(&j);
 }
 
 static void test_help_at_every_level(void **state)
 {
-	const char *const *fams = ARGV("smem", "smd", "hgcm", "shfl", "hda",
-				       "demo", "platform", "region",
-				       "version");
-	const char *const *verbs = ARGV("region create", "region info",
-					"region lock", "region release",
-					"region reap", "region ring",
-					"region wait");
+	const char *const *fams =
+		TU_ARGV("smem", "smd", "hgcm", "shfl", "hda", "demo",
+			"platform", "region", "version");
+	const char *const *verbs = TU_ARGV(
+		"region create", "region info", "region lock", "region release",
+		"region reap", "region ring", "region wait");
 
-	check_help(ARGV("help"), fams);
-	check_help(ARGV("-h"), fams);
-	check_help(ARGV("region", "help"), verbs);
-	check_help(ARGV("platform", "help"),
-		   ARGV("platform list", "platform show"));
+	check_help(TU_ARGV("help"), fams);
+	check_help(TU_ARGV("-h"), fams);
+	check_help(TU_ARGV("region", "help"), verbs);
+	check_help(TU_ARGV("platform", "help"),
+		   TU_ARGV("platform list", "platform show"));
 }
 
 /* ================================================ 6. ring and wait */
 
 static void test_ring_wakes_waiter_in_other_process(void **state)
 {
-	struct fixture *f = *state;
+	struct tu_fixture *f = *state;
 	json_t *doc, *o;
 	char out[700];
-	struct run r;
+	struct tu_cmd r;
 	char *text;
 	pid_t pid;
 
 	create_region(f->file);
 	snprintf(out, sizeof(out), "%s/wait.out", f->dir);
-	pid = f->bg = spawn_bg(out, ARGV("-j", "region", "wait",
-					 "apps.smd.modem", "--as", "apps",
-					 "--count", "2", "--timeout", "5000",
-					 "--file", f->file));
+	pid = f->bg = tu_spawn_bg(out, TU_ARGV("-j", "region", "wait",
+					       "apps.smd.modem", "--as", "apps",
+					       "--count", "2", "--timeout",
+					       "5000", "--file", f->file));
 	doc = poll_info(f->file, pid, proc_alive, "apps");
 	o = find_named(json_object_get(doc, "processors"), "apps");
-	assert_int_equal(int_member(o, "pid"), pid);
+	assert_int_equal(tu_int_member(o, "pid"), pid);
 	json_decref(doc);
 
-	doc = run_json(&r, ARGV("region", "ring", "apps.smd.modem", "--as",
-				"modem", "--count", "2", "--file", f->file));
-	assert_int_equal(int_member(doc, "writes"), 2);
-	assert_int_equal(int_member(doc, "raised"), 2);
+	doc = tu_run_json(&r,
+			  TU_ARGV("region", "ring", "apps.smd.modem", "--as",
+				  "modem", "--count", "2", "--file", f->file));
+	assert_int_equal(tu_int_member(doc, "writes"), 2);
+	assert_int_equal(tu_int_member(doc, "raised"), 2);
 	json_decref(doc);
-	run_free(&r);
+	tu_cmd_free(&r);
 
-	assert_int_equal(wait_bg(pid, 10000), 0);
+	assert_int_equal(tu_wait_bg(pid, 10000), 0);
 	f->bg = -1;
-	text = read_file(out);
+	text = tu_read_file(out);
 	r.out = text;
 	r.err = NULL;
 	r.rc = 0;
 	snprintf(r.cmd, sizeof(r.cmd), "background region wait");
-	doc = parse_json(&r);
-	assert_string_equal(str_member(doc, "line"), "apps.smd.modem");
-	assert_int_equal(int_member(doc, "raises"), 2);
+	doc = tu_parse_json(&r);
+	assert_string_equal(tu_str_member(doc, "line"), "apps.smd.modem");
+	assert_int_equal(tu_int_member(doc, "raises"), 2);
 	json_decref(doc);
 	free(text);
 
 	doc = check_info(f->file);
 	o = find_named(json_object_get(doc, "lines"), "apps.smd.modem");
-	assert_int_equal(int_member(o, "raised"), 2);
+	assert_int_equal(tu_int_member(o, "raised"), 2);
 	o = find_named(json_object_get(doc, "processors"), "apps");
 	assert_true(json_is_false(json_object_get(o, "alive")));
-	assert_int_equal(int_member(o, "attaches"), 1);
+	assert_int_equal(tu_int_member(o, "attaches"), 1);
 	o = find_named(json_object_get(doc, "processors"), "modem");
-	assert_int_equal(int_member(o, "attaches"), 1);
+	assert_int_equal(tu_int_member(o, "attaches"), 1);
 	json_decref(doc);
 }
 
 static void test_wait_times_out_without_ring(void **state)
 {
-	struct fixture *f = *state;
+	struct tu_fixture *f = *state;
 	double t0, dt;
 
 	create_region(f->file);
-	t0 = now_ms();
-	check_error(ARGV("region", "wait", "apps.smd.modem", "--timeout",
-			 "100", "--file", f->file),
-		    1, "apps.smd.modem");
-	dt = now_ms() - t0;
+	t0 = tu_now_ms();
+	tu_check_error_any_line(TU_ARGV("region", "wait", "apps.smd.modem",
+					"--timeout", "100", "--file", f->file),
+				1, "apps.smd.modem");
+	dt = tu_now_ms() - t0;
 	/* Two runs (text and -j), each waits its 100 ms. */
 	assert_true(dt >= 2 * 90);
 	assert_true(dt < 2 * 5000);
@@ -1379,43 +1104,43 @@ static void test_wait_times_out_without_ring(void **state)
  */
 static void test_region_options_before_and_after_operands(void **state)
 {
-	struct fixture *f = *state;
+	struct tu_fixture *f = *state;
 	json_t *doc, *o;
-	struct run r;
+	struct tu_cmd r;
 
 	create_region(f->file);
-	run_text(&r, ARGV("region", "lock", "--file", f->file, "3"));
-	CHECK(r.rc == 0, &r);
-	run_free(&r);
-	run_text(&r, ARGV("region", "lock", "--as", "q6", "3", "--file",
-			  f->file));
-	CHECK(r.rc == 0, &r);
-	run_free(&r);
-	run_text(&r, ARGV("region", "ring", "--file", f->file, "--count", "2",
-			  "modem.smd.apps"));
-	CHECK(r.rc == 0, &r);
-	run_free(&r);
-	run_text(&r, ARGV("region", "ring", "--file", f->file, "--",
-			  "modem.smd.apps"));
-	CHECK(r.rc == 0, &r);
-	run_free(&r);
-	run_text(&r, ARGV("region", "wait", "--timeout", "100", "--file",
-			  f->file, "apps.smd.modem"));
-	CHECK(r.rc == 1, &r);
-	run_free(&r);
+	tu_run_text(&r, TU_ARGV("region", "lock", "--file", f->file, "3"));
+	TU_CHECK(r.rc == 0, &r);
+	tu_cmd_free(&r);
+	tu_run_text(&r, TU_ARGV("region", "lock", "--as", "q6", "3", "--file",
+				f->file));
+	TU_CHECK(r.rc == 0, &r);
+	tu_cmd_free(&r);
+	tu_run_text(&r, TU_ARGV("region", "ring", "--file", f->file, "--count",
+				"2", "modem.smd.apps"));
+	TU_CHECK(r.rc == 0, &r);
+	tu_cmd_free(&r);
+	tu_run_text(&r, TU_ARGV("region", "ring", "--file", f->file, "--",
+				"modem.smd.apps"));
+	TU_CHECK(r.rc == 0, &r);
+	tu_cmd_free(&r);
+	tu_run_text(&r, TU_ARGV("region", "wait", "--timeout", "100", "--file",
+				f->file, "apps.smd.modem"));
+	TU_CHECK(r.rc == 1, &r);
+	tu_cmd_free(&r);
 	doc = check_info(f->file);
 	o = find_named(json_object_get(doc, "lines"), "modem.smd.apps");
-	assert_int_equal(int_member(o, "raised"), 3);
+	assert_int_equal(tu_int_member(o, "raised"), 3);
 	o = find_named(json_object_get(doc, "processors"), "apps");
-	assert_int_equal(int_member(o, "attaches"), 2); /* lock, wait */
+	assert_int_equal(tu_int_member(o, "attaches"), 2); /* lock, wait */
 	o = find_named(json_object_get(doc, "processors"), "q6");
-	assert_int_equal(int_member(o, "attaches"), 1);
+	assert_int_equal(tu_int_member(o, "attaches"), 1);
 	json_decref(doc);
 }
 
 int main(void)
 {
-#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define T(fn) cmocka_unit_test_setup_teardown(fn, tu_cli_setup, tu_cli_teardown)
 	const struct CMUnitTest tests[] = {
 		T(test_platform_list_json_matches_table),
 		T(test_platform_show_json_matches_table),
