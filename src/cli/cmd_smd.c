@@ -891,6 +891,23 @@ static int do_watch(int argc, char **argv)
 	return EXIT_OK;
 }
 
+static int do_mount(int argc, char **argv)
+{
+	struct smd_ctx cx;
+	int idx;
+
+	idx = smd_parse(argc, argv, &cx);
+	if (idx < 0)
+		return -idx;
+	if (json_output)
+		return usage_error("smd mount serves files: not with -j");
+	if (cx.ro.dump)
+		return usage_error("a dump is read-only: channels cannot be "
+				   "opened on it");
+	return do_smd_mount(argc - idx, argv + idx, &cx.ro, cx.proc,
+			    cx.timeout_ms);
+}
+
 static const struct cmd cmds[] = {
 	{ "ls", do_ls, REGION_OPTS_USAGE,
 	  "channels: name, cid, edge, mode, FIFO, both halves, bytes queued" },
@@ -900,6 +917,8 @@ static const struct cmd cmds[] = {
 	  "run a remote processor: create channels, answer opens, serve them" },
 	{ "cat", do_cat, "CHANNEL [--edge EDGE] [--proc PROC] [--timeout MS]",
 	  "stdin to the channel, the channel to stdout" },
+	{ "mount", do_mount, "DIR [--proc PROC] [--timeout MS] [--file PATH]",
+	  "every channel as a file: DIR/modem/LOOPBACK (FUSE)" },
 	{ "watch", do_watch, "[--count N] [--file PATH]",
 	  "sniff state changes and traffic on every channel (reads nothing "
 	  "away)" },

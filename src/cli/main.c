@@ -45,7 +45,7 @@ static const struct cmd families[] = {
 	{ "smem", do_smem,
 	  "{init | show | alloc | get | version | lock | log | translate | validate}",
 	  "Qualcomm shared-memory heap: items, versions, locks, log" },
-	{ "smd", do_smd, "{ls | peer | cat | watch}",
+	{ "smd", do_smd, "{ls | peer | cat | watch | mount}",
 	  "Qualcomm SMD channels: list, run a remote processor, netcat" },
 	{ "hgcm", do_not_built, "VERB ...", "VirtualBox HGCM calls (not built yet)" },
 	{ "shfl", do_not_built, "VERB ...", "VirtualBox shared folders (not built yet)" },
