@@ -6,7 +6,8 @@
  *   stream throughput, 64 KiB writes, 8 KiB FIFO    vs a pipe, 64 KiB writes
  *   stream throughput, 64 KiB writes, 64 KiB FIFO   vs the same pipe
  *   64-byte packet round trip (apps -> modem echo)  vs a pipe round trip
- *   single-core memcpy bandwidth                    (the ceiling)
+ *   single-core memcpy of cache-resident 64 KiB     (the ceiling: each
+ *                                                    side copies once)
  *
  * Two real processes (apps writes, the modem reads or echoes).  Every figure
  * is the median of RUNS runs; the ratio is memwire / baseline (throughput:
@@ -186,24 +187,27 @@ static double tput_pipe(void)
 	return (double)total / (t1 - t0);
 }
 
+/*
+ * One core copying 64 KiB blocks between two cache-resident buffers: the
+ * most one side of a channel can move (each side copies once).
+ */
 static double tput_memcpy(void)
 {
-	size_t len = 64u << 20;
-	uint8_t *a = malloc(len), *b = malloc(len);
+	static uint8_t a[CHUNK], b[CHUNK];
+	uint64_t total = (uint64_t)mib << 22, done;
+	volatile uint8_t sink;
 	double t0, t1;
-	int i;
 
-	if (!a || !b)
-		die("malloc", -ENOMEM);
-	memset(a, 1, len);
-	memset(b, 2, len);
+	memset(a, 1, sizeof(a));
 	t0 = now_s();
-	for (i = 0; i < 8; i++)
-		memcpy(i & 1 ? a : b, i & 1 ? b : a, len);
+	for (done = 0; done < total; done += CHUNK) {
+		memcpy(b, a, CHUNK);
+		a[done / CHUNK % CHUNK] ^= b[0]; /* keep the copy alive */
+	}
 	t1 = now_s();
-	free(a);
-	free(b);
-	return 8.0 * (double)len / (t1 - t0);
+	sink = b[1];
+	(void)sink;
+	return (double)total / (t1 - t0);
 }
 
 /* ------------------------------------------------------- round trip */
@@ -316,7 +320,7 @@ int main(int argc, char **argv)
 	row("64-byte packet round trip", "us", median(rs, RUNS),
 	    "pipe round trip", median(rp, RUNS));
 	row("stream, 64 KiB FIFO, against the ceiling", "MiB/s",
-	    median(s64, RUNS), "memcpy, one core", median(mc, RUNS));
+	    median(s64, RUNS), "memcpy 64 KiB, one core", median(mc, RUNS));
 	unlink(path);
 	rmdir(dir);
 	return 0;
