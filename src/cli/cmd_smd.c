@@ -329,10 +329,15 @@ static int parse_channels(const char *spec, struct peer_ch *pc, unsigned max,
 				c->xfer = SMD_XFER_STREAM;
 			} else if (!strcmp(part, "packet")) {
 				c->xfer = SMD_XFER_PACKET;
-			} else if (!parse_u64(part, "--channels FIFO", true, &v)) {
+			} else if (part[0] >= '0' && part[0] <= '9' &&
+				   !parse_u64(part, "--channels FIFO", true, &v)) {
 				c->fifo = (uint32_t)v;
 			} else {
-				ret = EXIT_USAGE;
+				ret = usage_error("--channels: '%s' is not a mode "
+						  "(echo, sink, source), a kind "
+						  "(stream, packet) or a FIFO "
+						  "size",
+						  part);
 				goto out;
 			}
 		}
@@ -515,11 +520,14 @@ static int do_peer(int argc, char **argv)
 		}
 		if (smd_smsm_get(s.d, 0, &apps_smsm) == 0) {
 			if ((apps_smsm & SMSM_SMD_LOOPBACK) &&
-			    !(last_smsm & SMSM_SMD_LOOPBACK)) {
+			    !(last_smsm & SMSM_SMD_LOOPBACK) && !loopback_on) {
 				loopback_on = true;
-				printf("%s: apps raised SMSM_SMD_LOOPBACK: "
-				       "echoing on LOOPBACK\n",
-				       proc);
+				for (i = 0; i < n; i++)
+					if (pc[i].gated)
+						printf("%s: apps raised "
+						       "SMSM_SMD_LOOPBACK: "
+						       "echoing on %s\n",
+						       proc, pc[i].name);
 				fflush(stdout);
 			}
 			last_smsm = apps_smsm;
@@ -863,13 +871,17 @@ static int do_watch(int argc, char **argv)
 						   smd_state_name(o->state[k]),
 						   smd_state_name(ch[i].state[k]),
 						   sig_text(ch[i].sig[k], sb));
-					if (ch[i].state[k] == SMD_SS_OPENING)
-						memset(&w->h[k], 0,
-						       sizeof(w->h[k]));
 					events++;
 				}
 				nb = (ch[i].head[k] - o->head[k]) &
 				     (ch[i].fifo_size - 1);
+				/* A (re)open resets the writer's head: that
+				 * is not traffic, and parsing starts over. */
+				if (ch[i].state[k] != o->state[k] &&
+				    ch[i].state[k] == SMD_SS_OPENING) {
+					memset(&w->h[k], 0, sizeof(w->h[k]));
+					nb = 0;
+				}
 				if (nb) {
 					print_text("+%.3fs %s: %s -> %s %u "
 						   "bytes\n",

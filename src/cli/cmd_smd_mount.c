@@ -63,7 +63,7 @@ static int edge_of_proc(const char *proc)
 {
 	int e = smd_edge_parse(M.d, proc);
 
-	return e < 0 || !strcmp(proc, "apps") ? -ENOENT : e;
+	return e < 0 ? -ENOENT : e;
 }
 
 /* "/modem/LOOPBACK" -> proc, name; returns the number of parts (0..2). */
@@ -242,6 +242,8 @@ static int fs_release(const char *path, struct fuse_file_info *fi)
 	struct mch *m = (struct mch *)(uintptr_t)fi->fh, **pp;
 
 	(void)path;
+	/* All under the list lock: an open of the same file waits until our
+	 * CLOSED is written, instead of opening a handle we then close. */
 	pthread_mutex_lock(&M.lock);
 	if (--m->refs > 0) {
 		pthread_mutex_unlock(&M.lock);
@@ -252,12 +254,12 @@ static int fs_release(const char *path, struct fuse_file_info *fi)
 			*pp = m->next;
 			break;
 		}
-	pthread_mutex_unlock(&M.lock);
 	m->stop = 1;
 	pthread_join(m->notifier, NULL);
 	if (m->ph)
 		fuse_pollhandle_destroy(m->ph);
 	smd_close(m->ch);
+	pthread_mutex_unlock(&M.lock);
 	pthread_mutex_destroy(&m->lock);
 	free(m);
 	return 0;
@@ -393,7 +395,12 @@ int do_smd_mount(int argc, char **argv, struct region_opts *ro,
 		ret = fail_lib(ret);
 		goto out;
 	}
-	M.timeout_ms = timeout_ms;
+	if (smd_self(M.d) < 0) {
+		ret = fail("smd mount opens channels as a processor: it needs a "
+			   "memwire region (--file), not a dump or /dev/mem");
+		goto out;
+	}
+	M.timeout_ms = timeout_ms < 0 ? 5000 : timeout_ms;
 	M.started = time(NULL);
 	fargv[fargc++] = (char *)"memwire-smd";
 	fargv[fargc++] = (char *)"-o";

@@ -888,7 +888,14 @@ int smd_open(struct smd *d, const char *name, unsigned edge, unsigned flags,
 	return 0;
 
 err_close:
-	set_state(ch, SMD_SS_CLOSED);
+	{
+		/* Ringing the peer clears the last error: keep ours. */
+		char saved[256];
+
+		snprintf(saved, sizeof(saved), "%s", mw_last_error());
+		set_state(ch, SMD_SS_CLOSED);
+		mw_err(ret, "%s", saved);
+	}
 err_free:
 	free(ch);
 	return ret;
