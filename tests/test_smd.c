@@ -1,0 +1,1687 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test_smd.c - SMD channels between real processes.
+ *
+ * The test process is apps.  The remote processor (modem, or rpm for the
+ * word-access edge) is an *agent*: a forked process that attaches to the
+ * region as that processor and runs the smd calls the test sends it over a
+ * socket, one at a time (create, open as firmware, read, write, poke bytes
+ * into its own half...).  A call can be sent and its answer collected later,
+ * so the agent serves an open while apps blocks in smd_open().  The CLI
+ * tests fork/exec $MEMWIRE (`smd peer`, `smd cat`, `smd ls`) instead.
+ *
+ * Shared bytes are checked at offsets computed by hand from the reference
+ * (smem_smd.md §6), never through the library's layout structs:
+ *
+ *   item 13        table: 64 x 32 B {name[20], cid @0x14, type @0x18,
+ *                  ref_count @0x1C}, type = edge | xfer << 8
+ *   item 14+cid    ch0 then ch1; byte half 20 B: state 0, fDSR 4, fCTS 5,
+ *                  fCD 6, fRI 7, fHEAD 8, fTAIL 9, fSTATE 10,
+ *                  fBLOCKREADINTR 11, tail 12, head 16; word half 44 B:
+ *                  the same fields, each a u32 at 4 * index
+ *   item 338+cid   FIFO: [0, N) ch0's TX (apps on apps edges), [N, 2N) ch1's
+ *   packet header  20 B {len, 0, 0, 0, 0} before each packet
+ *
+ * Children never call cmocka: they report through exit codes and the
+ * agent's answers, and every child is ended by its pid.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "testutil.h"
+#include "core/barrier.h"
+#include "memwire/core.h"
+#include "memwire/smd.h"
+#include "memwire/smem.h"
+
+#define ARGV(...) ((const char *const[]){ __VA_ARGS__, NULL })
+
+#define BASE 0x80000000ull
+#define SIZE 0x200000ull
+
+/* Reference §6.1 / §6.3, by hand. */
+#define ITEM_TABLE 13u
+#define ITEM_INFO(cid) (14u + (cid))
+#define ITEM_FIFO(cid) (338u + (cid))
+#define ENTRY_SIZE 32u
+#define E_CID 0x14u
+#define E_TYPE 0x18u
+#define E_REF 0x1Cu
+#define HDR 20u /* packet header */
+
+/* Half-channel fields (§6.4). */
+enum hf {
+	H_STATE,
+	H_DSR,
+	H_CTS,
+	H_CD,
+	H_RI,
+	H_FHEAD,
+	H_FTAIL,
+	H_FSTATE,
+	H_BRI,
+	H_TAIL,
+	H_HEAD,
+};
+
+static const unsigned byte_off[] = { 0x00, 0x04, 0x05, 0x06, 0x07, 0x08,
+				     0x09, 0x0A, 0x0B, 0x0C, 0x10 };
+
+/* Offset of field @f of half @k (0 = ch0) in the info item. */
+static size_t half_off(bool word, unsigned k, enum hf f)
+{
+	return word ? 44u * k + 4u * f : 20u * k + byte_off[f];
+}
+
+static bool half_wide(bool word, enum hf f)
+{
+	return word || f == H_STATE || f == H_TAIL || f == H_HEAD;
+}
+
+static uint32_t half_get(const uint8_t *info, bool word, unsigned k,
+			 enum hf f)
+{
+	const uint8_t *p = info + half_off(word, k, f);
+
+	if (half_wide(word, f))
+		return mw_load_acquire((const uint32_t *)p);
+	return mw_load_acquire(p);
+}
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void sleep_ms(int ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+/*
+ * In a forked child: the default action for the crash signals, not
+ * cmocka's handlers (which would longjmp into the runner's copy and go on
+ * running tests in the child).
+ */
+static void child_init(void)
+{
+	static const int sigs[] = { SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT };
+	unsigned i;
+
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		signal(sigs[i], SIG_DFL);
+}
+
+/* ------------------------------------------------------ one processor */
+
+struct side {
+	struct mw_region *r;
+	struct smem *sm;
+	struct smd *d;
+};
+
+static int side_open(struct side *s, const char *path, const char *proc)
+{
+	int ret;
+
+	memset(s, 0, sizeof(*s));
+	ret = mw_region_attach(path, 0, &s->r);
+	if (!ret)
+		ret = smem_open(s->r, proc, &s->sm);
+	if (!ret)
+		ret = smd_attach(s->sm, &s->d);
+	return ret;
+}
+
+static void side_close(struct side *s)
+{
+	if (s->d)
+		smd_detach(s->d);
+	smem_close(s->sm);
+	mw_region_close(s->r);
+	memset(s, 0, sizeof(*s));
+}
+
+/* Item @id of @s's heap, with its size checked when @size is nonzero. */
+static uint8_t *item(struct side *s, uint32_t id, uint32_t size)
+{
+	uint32_t got;
+	void *p;
+
+	if (smem_get_addr(s->sm, id, &p, &got))
+		fail_msg("item %u: %s", id, mw_last_error());
+	if (size && got != size)
+		fail_msg("item %u is %u bytes, expected %u", id, got, size);
+	return p;
+}
+
+/* ------------------------------------------------------------- pump */
+
+/*
+ * Both directions at once, single-threaded: write what fits, read what is
+ * there, sleep on the edge's interrupt when neither moved.  The data and
+ * the chunk (packet) sizes come from one generator per direction, seeded
+ * alike on both sides, so the reader knows every byte and every packet
+ * length it must see: a lost, repeated or reordered byte, a partial or
+ * merged packet is caught at the first wrong byte.
+ */
+struct pump_cfg {
+	uint32_t total;    /* payload bytes per direction (at least) */
+	uint32_t maxchunk; /* write / read sizes 1..maxchunk */
+	uint32_t fifo;     /* per direction */
+	uint32_t packet;
+	uint64_t seed_a2r, seed_r2a;
+};
+
+struct gen {
+	uint64_t s;
+};
+
+static uint64_t gen_next(struct gen *g)
+{
+	uint64_t z = (g->s += 0x9E3779B97F4A7C15ull);
+
+	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+	z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+	return z ^ (z >> 31);
+}
+
+struct bytes {
+	struct gen g;
+	uint64_t cur;
+	unsigned left;
+	uint32_t sum; /* FNV-1a of every byte so far */
+};
+
+static uint8_t byte_next(struct bytes *b)
+{
+	uint8_t v;
+
+	if (!b->left) {
+		b->cur = gen_next(&b->g);
+		b->left = 8;
+	}
+	v = (uint8_t)b->cur;
+	b->cur >>= 8;
+	b->left--;
+	b->sum = (b->sum ^ v) * 16777619u;
+	return v;
+}
+
+/* Next write size; packets: 1 in 16 empty, 1 in 32 the largest that fits. */
+static uint32_t next_len(struct gen *g, const struct pump_cfg *c)
+{
+	uint64_t r = gen_next(g);
+	uint32_t max = c->packet ? c->fifo - 1 - HDR : c->fifo;
+
+	if (c->packet && r % 16 == 0)
+		return 0;
+	if (r % 32 == 1)
+		return max;
+	return 1 + (uint32_t)((r >> 8) % (c->maxchunk < max ? c->maxchunk
+							     : max));
+}
+
+#define PUMP_FAIL(...)                                                         \
+	do {                                                                   \
+		snprintf(why, whylen, __VA_ARGS__);                            \
+		goto out;                                                      \
+	} while (0)
+
+/*
+ * @n bytes read at stream offset @got: a packet channel returns exactly the
+ * next packet (empty ones are never seen), and every byte is the next one
+ * of the other side's generator.
+ */
+static bool pump_check(const struct pump_cfg *c, struct gen *rxl,
+		       struct bytes *rxb, uint64_t got, const uint8_t *rx,
+		       ssize_t n, char *why, size_t whylen)
+{
+	uint32_t exp = 0;
+	ssize_t i;
+
+	if (c->packet) {
+		while (!exp)
+			exp = next_len(rxl, c);
+		if (exp > c->total - got)
+			exp = (uint32_t)(c->total - got);
+		if (n != (ssize_t)exp) {
+			snprintf(why, whylen,
+				 "read %zd bytes at byte %llu, expected a "
+				 "whole %u-byte packet",
+				 n, (unsigned long long)got, exp);
+			return false;
+		}
+	}
+	for (i = 0; i < n; i++) {
+		if (rx[i] != byte_next(rxb)) {
+			snprintf(why, whylen, "byte %llu differs",
+				 (unsigned long long)got + (uint64_t)i);
+			return false;
+		}
+	}
+	return true;
+}
+
+static int pump(struct smd_ch *ch, const struct pump_cfg *c, bool apps,
+		char *why, size_t whylen)
+{
+	uint64_t stx = apps ? c->seed_a2r : c->seed_r2a;
+	uint64_t srx = apps ? c->seed_r2a : c->seed_a2r;
+	struct bytes txb = { { stx }, 0, 0, 2166136261u };
+	struct bytes rxb = { { srx }, 0, 0, 2166136261u };
+	struct gen txl = { stx ^ 0x5555 }, rxl = { srx ^ 0x5555 };
+	struct gen rsz = { stx ^ 0xAAAA };
+	size_t cap = (c->fifo > c->maxchunk ? c->fifo : c->maxchunk) + 64;
+	uint8_t *tx = malloc(cap), *rx = malloc(cap);
+	uint64_t sent = 0, got = 0;
+	uint32_t tlen = 0, toff = 0, i;
+	bool tpend = false;
+	int ret = -1;
+	ssize_t n;
+
+	why[0] = '\0';
+	if (!tx || !rx)
+		PUMP_FAIL("out of memory");
+	while (sent < c->total || got < c->total) {
+		bool moved = false;
+
+		if (sent < c->total) {
+			if (!tpend) {
+				tlen = next_len(&txl, c);
+				if (tlen > c->total - sent)
+					tlen = (uint32_t)(c->total - sent);
+				for (i = 0; i < tlen; i++)
+					tx[i] = byte_next(&txb);
+				toff = 0;
+				tpend = true;
+			}
+			n = smd_write(ch, tx + toff, tlen - toff, 0);
+			if (n >= 0) {
+				if (c->packet && n != (ssize_t)tlen)
+					PUMP_FAIL("packet write of %u bytes "
+						  "returned %zd",
+						  tlen, n);
+				toff += (uint32_t)n;
+				if (toff == tlen) {
+					sent += tlen;
+					tpend = false;
+				}
+				moved = true;
+			} else if (n != -EAGAIN) {
+				PUMP_FAIL("write after %llu bytes: %zd (%s)",
+					  (unsigned long long)sent, n,
+					  mw_last_error());
+			}
+		}
+		if (got < c->total) {
+			size_t want = c->packet ? cap
+						: 1 + gen_next(&rsz) %
+							      (2 * c->maxchunk);
+
+			n = smd_read(ch, rx, want < cap ? want : cap, 0);
+			if (n > 0) {
+				if (!pump_check(c, &rxl, &rxb, got, rx, n, why,
+						whylen))
+					goto out;
+				got += (uint64_t)n;
+				moved = true;
+			} else if (n != -EAGAIN) {
+				PUMP_FAIL("read after %llu bytes: %zd (%s)",
+					  (unsigned long long)got, n,
+					  mw_last_error());
+			}
+		}
+		if (!moved && smd_wait_irq(ch, 5000) == -ETIMEDOUT)
+			PUMP_FAIL("stalled: %llu bytes sent, %llu received",
+				  (unsigned long long)sent,
+				  (unsigned long long)got);
+	}
+	/* The checksums agree by construction when every byte did. */
+	snprintf(why, whylen, "tx %08x rx %08x", txb.sum, rxb.sum);
+	ret = 0;
+out:
+	free(tx);
+	free(rx);
+	return ret;
+}
+
+/* ------------------------------------------------------------ agent */
+
+enum op {
+	OP_HELLO,
+	OP_CREATE,  /* name; a edge, b xfer, c fifo -> cid */
+	OP_OPEN,    /* create, then open as firmware (REMOTE | NOWAIT) */
+	OP_SERVE,   /* a timeout: process until open -> 1, or 0 */
+	OP_CLOSE,
+	OP_WRITE,   /* data; a timeout */
+	OP_ATOMIC,  /* data */
+	OP_READ,    /* a max, b timeout -> data */
+	OP_EVENT,   /* a mask, b timeout */
+	OP_TIOCMSET, /* a set, b clear */
+	OP_TIOCMGET,
+	OP_LOCK,    /* a mutex */
+	OP_ALLOC,   /* a item, b size */
+	OP_POKE,    /* a item, b offset; data */
+	OP_PUMP,    /* struct pump_cfg */
+	OP_WATCH,   /* a item, b offset, c ms -> mask of u32 values seen */
+	OP_START,   /* a len, b timeout: smd_write_start */
+	OP_STATE,   /* -> own | peer << 8 */
+	OP_SMSM,    /* a clear, b set: this processor's SMSM entry */
+	OP_EXIT,
+};
+
+#define AG_MAX (256u * 1024u)
+#define AG_CH 8
+
+struct req {
+	int32_t op, ch, a, b, c;
+	uint32_t len;
+};
+
+struct rsp {
+	int64_t ret;
+	uint32_t len;
+	char err[300];
+};
+
+struct agent {
+	pid_t pid;
+	int fd;
+	char err[300];
+};
+
+static int read_full(int fd, void *buf, size_t len)
+{
+	uint8_t *p = buf;
+
+	while (len) {
+		ssize_t n = read(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static int write_full(int fd, const void *buf, size_t len)
+{
+	const uint8_t *p = buf;
+
+	while (len) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static int64_t agent_do(struct side *s, struct smd_ch **chs,
+			const struct req *q, uint8_t *in, uint8_t *out,
+			uint32_t *olen)
+{
+	struct smd_ch **ch = &chs[q->ch];
+	const char *name = (const char *)in;
+	long long end;
+	void *p;
+	uint32_t size;
+	int64_t ret;
+
+	switch (q->op) {
+	case OP_CREATE:
+		return smd_create(s->d, name, (unsigned)q->a, (unsigned)q->b,
+				  (uint32_t)q->c);
+	case OP_OPEN:
+		ret = smd_create(s->d, name, (unsigned)q->a, (unsigned)q->b,
+				 (uint32_t)q->c);
+		if (ret < 0)
+			return ret;
+		return smd_open(s->d, name, (unsigned)q->a,
+				SMD_OPEN_REMOTE | SMD_OPEN_NOWAIT, 1000, ch);
+	case OP_SERVE:
+		end = now_ms() + q->a;
+		while (!smd_is_open(*ch)) {
+			long long left = end - now_ms();
+			int ev;
+
+			if (left <= 0)
+				return 0;
+			ev = smd_wait_event(*ch, ~0u, (int)left);
+			if (ev < 0)
+				return ev;
+		}
+		return 1;
+	case OP_CLOSE:
+		ret = smd_close(*ch);
+		*ch = NULL;
+		return ret;
+	case OP_WRITE:
+		return smd_write(*ch, in, q->len, q->a);
+	case OP_ATOMIC:
+		return smd_write_atomic(*ch, in, q->len);
+	case OP_READ:
+		ret = smd_read(*ch, out, (size_t)q->a, q->b);
+		if (ret > 0)
+			*olen = (uint32_t)ret;
+		return ret;
+	case OP_EVENT:
+		return smd_wait_event(*ch, (unsigned)q->a, q->b);
+	case OP_TIOCMSET:
+		return smd_tiocmset(*ch, (unsigned)q->a, (unsigned)q->b);
+	case OP_TIOCMGET:
+		return smd_tiocmget(*ch);
+	case OP_LOCK:
+		return smem_spin_lock(s->sm, (unsigned)q->a);
+	case OP_ALLOC:
+		return smem_alloc(s->sm, (uint32_t)q->a, (uint32_t)q->b, &p);
+	case OP_POKE:
+		ret = smem_get_addr(s->sm, (uint32_t)q->a, &p, &size);
+		if (ret)
+			return ret;
+		if ((uint64_t)(uint32_t)q->b + q->len > size)
+			return -ERANGE;
+		memcpy((uint8_t *)p + q->b, in, q->len);
+		return 0;
+	case OP_WATCH:
+		ret = smem_get_addr(s->sm, (uint32_t)q->a, &p, &size);
+		if (ret)
+			return ret;
+		if ((uint64_t)(uint32_t)q->b + 4 > size)
+			return -ERANGE;
+		end = now_ms() + q->c;
+		ret = 0;
+		while (now_ms() < end) {
+			uint32_t v = mw_load_acquire(
+				(uint32_t *)((uint8_t *)p + q->b));
+
+			ret |= v < 32 ? 1ll << v : 1ll << 32;
+		}
+		return ret;
+	case OP_START:
+		return smd_write_start(*ch, (size_t)q->a, q->b);
+	case OP_STATE: {
+		unsigned own, peer;
+
+		smd_ch_state(*ch, &own, &peer);
+		return own | peer << 8;
+	}
+	case OP_SMSM:
+		return smd_smsm_change(s->d, (uint32_t)q->a, (uint32_t)q->b);
+	case OP_PUMP: {
+		struct pump_cfg c;
+
+		memcpy(&c, in, sizeof(c));
+		ret = pump(*ch, &c, false, (char *)out, 300);
+		*olen = (uint32_t)strlen((char *)out) + 1;
+		return ret;
+	}
+	}
+	return -ENOSYS;
+}
+
+static void agent_main(const char *path, const char *proc, int fd)
+{
+	static uint8_t in[AG_MAX + 1], out[AG_MAX];
+	struct smd_ch *chs[AG_CH] = { NULL };
+	struct side s;
+	struct req q;
+	struct rsp p;
+	int ret;
+
+	memset(&p, 0, sizeof(p));
+	ret = side_open(&s, path, proc);
+	p.ret = ret;
+	if (ret)
+		snprintf(p.err, sizeof(p.err), "%s", mw_last_error());
+	if (write_full(fd, &p, sizeof(p)) || ret)
+		_exit(1);
+	for (;;) {
+		if (read_full(fd, &q, sizeof(q)))
+			_exit(0); /* the test is gone */
+		if (q.len > AG_MAX || q.ch < 0 || q.ch >= AG_CH ||
+		    read_full(fd, in, q.len))
+			_exit(1);
+		in[q.len] = 0;
+		memset(&p, 0, sizeof(p));
+		p.ret = q.op == OP_EXIT ? 0 : agent_do(&s, chs, &q, in, out,
+							&p.len);
+		if (p.ret < 0)
+			snprintf(p.err, sizeof(p.err), "%s", mw_last_error());
+		if (write_full(fd, &p, sizeof(p)) || write_full(fd, out, p.len))
+			_exit(1);
+		if (q.op == OP_EXIT) {
+			for (ret = 0; ret < AG_CH; ret++)
+				smd_close(chs[ret]);
+			side_close(&s);
+			_exit(0);
+		}
+	}
+}
+
+/* ------------------------------------------------------------ fixture */
+
+#define MAX_AGENTS 4
+#define MAX_BG 4
+
+struct fx {
+	char dir[PATH_MAX - 64];
+	char path[PATH_MAX];
+	struct side apps;
+	struct agent ag[MAX_AGENTS];
+	pid_t bg[MAX_BG]; /* memwire processes and helpers */
+};
+
+static int setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+	struct mw_region *r;
+	struct smem *sm;
+	int i;
+
+	if (!f)
+		return -1;
+	tu_tmpdir(f->dir, sizeof(f->dir));
+	snprintf(f->path, sizeof(f->path), "%s/smd.smem", f->dir);
+	if (mw_region_create(f->path, "msm8930", BASE, SIZE, 0, &r))
+		return -1;
+	if (smem_open(r, NULL, &sm) || smem_init_heap(sm, 0))
+		return -1;
+	smem_close(sm);
+	mw_region_close(r);
+	for (i = 0; i < MAX_AGENTS; i++)
+		f->ag[i].fd = -1;
+	*state = f;
+	return 0;
+}
+
+static void reap(pid_t *pid)
+{
+	if (*pid > 0) {
+		kill(*pid, SIGKILL);
+		waitpid(*pid, NULL, 0);
+	}
+	*pid = 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *f = *state;
+	int i;
+
+	for (i = 0; i < MAX_AGENTS; i++) {
+		if (f->ag[i].fd >= 0)
+			close(f->ag[i].fd);
+		reap(&f->ag[i].pid);
+	}
+	for (i = 0; i < MAX_BG; i++)
+		reap(&f->bg[i]);
+	side_close(&f->apps);
+	tu_rmrf(f->dir);
+	free(f);
+	return 0;
+}
+
+static void apps_open(struct fx *f)
+{
+	if (side_open(&f->apps, f->path, "apps"))
+		fail_msg("apps: %s", mw_last_error());
+}
+
+/* Wait for child @pid at most @ms; its exit code, 128 + signal, or -1
+ * after killing it for taking too long. */
+static int wait_exit(pid_t pid, int ms)
+{
+	long long end = now_ms() + ms;
+	int st;
+
+	for (;;) {
+		pid_t r = waitpid(pid, &st, WNOHANG);
+
+		if (r == pid)
+			return WIFEXITED(st) ? WEXITSTATUS(st)
+					     : 128 + WTERMSIG(st);
+		if (r < 0 || now_ms() > end)
+			break;
+		sleep_ms(5);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	return -1;
+}
+
+static struct agent *agent_start(struct fx *f, const char *proc)
+{
+	struct agent *a = NULL;
+	struct rsp p;
+	int sv[2], i;
+
+	for (i = 0; i < MAX_AGENTS && !a; i++)
+		if (f->ag[i].pid <= 0)
+			a = &f->ag[i];
+	assert_non_null(a);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv),
+			 0);
+	a->pid = fork();
+	assert_true(a->pid >= 0);
+	if (a->pid == 0) {
+		child_init();
+		/* Only our end: EOF from the test must reach us. */
+		for (i = 0; i < MAX_AGENTS; i++)
+			if (f->ag[i].fd >= 0)
+				close(f->ag[i].fd);
+		close(sv[0]);
+		agent_main(f->path, proc, sv[1]);
+		_exit(0);
+	}
+	close(sv[1]);
+	a->fd = sv[0];
+	if (read_full(a->fd, &p, sizeof(p)) || p.ret)
+		fail_msg("agent %s did not start: %s", proc, p.err);
+	return a;
+}
+
+static void ag_send(struct agent *a, int op, int ch, int x, int y, int z,
+		    const void *data, uint32_t len)
+{
+	struct req q = { op, ch, x, y, z, len };
+
+	if (write_full(a->fd, &q, sizeof(q)) ||
+	    (len && write_full(a->fd, data, len)))
+		fail_msg("agent %d: send failed", (int)a->pid);
+}
+
+/* The answer to the last ag_send(); data into @out (at most @cap). */
+static int64_t ag_recv(struct agent *a, void *out, uint32_t cap,
+		       uint32_t *olen)
+{
+	struct pollfd pf = { a->fd, POLLIN, 0 };
+	static uint8_t junk[AG_MAX];
+	struct rsp p;
+
+	if (poll(&pf, 1, 30000) != 1 || read_full(a->fd, &p, sizeof(p)))
+		fail_msg("agent %d: no answer", (int)a->pid);
+	if (p.len > AG_MAX ||
+	    read_full(a->fd, p.len <= cap && out ? out : junk, p.len))
+		fail_msg("agent %d: bad answer", (int)a->pid);
+	if (p.len > cap && out)
+		fail_msg("agent %d: answer of %u bytes, room for %u",
+			 (int)a->pid, p.len, cap);
+	if (olen)
+		*olen = p.len;
+	memcpy(a->err, p.err, sizeof(a->err));
+	return p.ret;
+}
+
+static int64_t ag_call(struct agent *a, int op, int ch, int x, int y, int z,
+		       const void *data, uint32_t len)
+{
+	ag_send(a, op, ch, x, y, z, data, len);
+	return ag_recv(a, NULL, 0, NULL);
+}
+
+/* Ask the agent to end and wait for it. */
+static void agent_stop(struct agent *a)
+{
+	ag_call(a, OP_EXIT, 0, 0, 0, 0, NULL, 0);
+	assert_int_equal(wait_exit(a->pid, 5000), 0);
+	a->pid = 0;
+	close(a->fd);
+	a->fd = -1;
+}
+
+#define AG_OK(expr, a)                                                         \
+	do {                                                                   \
+		int64_t ag_ret_ = (expr);                                      \
+		if (ag_ret_ < 0)                                               \
+			fail_msg("%s = %lld: %s", #expr,                       \
+				 (long long)ag_ret_, (a)->err);                \
+	} while (0)
+
+/*
+ * Channel @name created and opened by agent @a (slot @k), then opened by
+ * apps: the agent serves the handshake while apps waits in smd_open().
+ */
+static struct smd_ch *open_pair(struct fx *f, struct agent *a, int k,
+				const char *name, unsigned edge, unsigned xfer,
+				uint32_t fifo)
+{
+	struct smd_ch *ch = NULL;
+	int ret;
+
+	AG_OK(ag_call(a, OP_OPEN, k, (int)edge, (int)xfer, (int)fifo, name,
+		      (uint32_t)strlen(name) + 1),
+	      a);
+	ag_send(a, OP_SERVE, k, 5000, 0, 0, NULL, 0);
+	ret = smd_open(f->apps.d, name, edge, 0, 5000, &ch);
+	if (ret)
+		fail_msg("apps open %s: %d %s", name, ret, mw_last_error());
+	if (ag_recv(a, NULL, 0, NULL) != 1)
+		fail_msg("%s: the agent never saw it open: %s", name, a->err);
+	assert_true(smd_is_open(ch));
+	return ch;
+}
+
+/* Read exactly @len bytes from the agent's channel @k. */
+static void ag_read_exact(struct agent *a, int k, void *buf, uint32_t len)
+{
+	uint32_t got = 0, n;
+
+	while (got < len) {
+		int64_t r;
+
+		ag_send(a, OP_READ, k, (int)(len - got), 2000, 0, NULL, 0);
+		r = ag_recv(a, (uint8_t *)buf + got, len - got, &n);
+		if (r <= 0)
+			fail_msg("agent read after %u of %u bytes: %lld %s",
+				 got, len, (long long)r, a->err);
+		got += n;
+	}
+}
+
+/* Read exactly @len bytes from apps's @ch. */
+static void apps_read_exact(struct smd_ch *ch, void *buf, size_t len)
+{
+	size_t got = 0;
+
+	while (got < len) {
+		ssize_t n = smd_read(ch, (uint8_t *)buf + got, len - got, 2000);
+
+		if (n <= 0)
+			fail_msg("apps read after %zu of %zu bytes: %zd %s",
+				 got, len, n, mw_last_error());
+		got += (size_t)n;
+	}
+}
+
+static void fill_random(uint8_t *p, size_t n, uint64_t seed)
+{
+	struct bytes b = { { seed }, 0, 0, 0 };
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		p[i] = byte_next(&b);
+}
+
+/* ------------------------------------------------------ layout, golden */
+
+/* ---------------------------------------------------------- integrity */
+
+/* ------------------------------------------------------- state machine */
+
+/* The line into processor @target from @source ("modem.smd.apps"). */
+static unsigned line_of(struct fx *f, const char *name)
+{
+	int l = mw_platform_line(mw_soc_platform(smem_soc(f->apps.sm)), name);
+
+	assert_true(l >= 0);
+	return (unsigned)l;
+}
+
+/*
+ * The remote writes, then closes: apps gets SMD_EV_CLOSE and goes CLOSING,
+ * still reads every byte written before the close, then -EPIPE; when the
+ * remote opens again, so does apps, and data flows both ways.
+ */
+static void test_remote_close_drains_then_epipe_and_reopens(void **state)
+{
+	struct fx *f = *state;
+	uint8_t out[300], in[300];
+	struct smd_ch *ch;
+	struct agent *a;
+	unsigned own, peer;
+	uint8_t *info;
+	int ev;
+
+	apps_open(f);
+	a = agent_start(f, "modem");
+	ch = open_pair(f, a, 0, "CLOSER", SMD_APPS_MODEM, SMD_XFER_STREAM,
+		       4096);
+	info = item(&f->apps, ITEM_INFO(smd_ch_info(ch)->cid), 40);
+	fill_random(out, sizeof(out), 11);
+	assert_int_equal(ag_call(a, OP_WRITE, 0, 1000, 0, 0, out, 200), 200);
+	AG_OK(ag_call(a, OP_CLOSE, 0, 0, 0, 0, NULL, 0), a);
+	assert_int_equal(half_get(info, false, 1, H_STATE), SMD_SS_CLOSED);
+
+	ev = smd_wait_event(ch, SMD_EV_CLOSE, 2000);
+	if (!(ev & SMD_EV_CLOSE))
+		fail_msg("no SMD_EV_CLOSE: %d %s", ev, mw_last_error());
+	smd_ch_state(ch, &own, &peer);
+	assert_int_equal(own, SMD_SS_CLOSING);
+	assert_int_equal(peer, SMD_SS_CLOSED);
+	assert_int_equal(half_get(info, false, 0, H_STATE), SMD_SS_CLOSING);
+	assert_int_equal(half_get(info, false, 0, H_DSR), 0);
+	assert_false(smd_is_open(ch));
+	/* Nothing acknowledged is lost. */
+	assert_int_equal(smd_read_avail(ch), 200);
+	assert_int_equal(smd_read(ch, in, 50, 0), 50);
+	assert_int_equal(smd_read(ch, in + 50, sizeof(in), 1000), 150);
+	assert_memory_equal(in, out, 200);
+	assert_int_equal(smd_read(ch, in, sizeof(in), 0), -EPIPE);
+	assert_int_equal(smd_read(ch, in, sizeof(in), -1), -EPIPE);
+	assert_int_equal(smd_write(ch, out, 10, 1000), -EPIPE);
+	assert_int_equal(smd_write_atomic(ch, out, 10), -EPIPE);
+
+	/* The remote comes back on the same channel. */
+	AG_OK(ag_call(a, OP_OPEN, 0, SMD_APPS_MODEM, SMD_XFER_STREAM, 4096,
+		      "CLOSER", 7),
+	      a);
+	ag_send(a, OP_SERVE, 0, 3000, 0, 0, NULL, 0);
+	ev = smd_wait_event(ch, SMD_EV_OPEN, 3000);
+	if (!(ev & SMD_EV_OPEN))
+		fail_msg("no SMD_EV_OPEN on reopen: %d %s", ev,
+			 mw_last_error());
+	assert_int_equal(ag_recv(a, NULL, 0, NULL), 1);
+	assert_true(smd_is_open(ch));
+	fill_random(out, sizeof(out), 12);
+	assert_int_equal(smd_write(ch, out, 300, 1000), 300);
+	ag_read_exact(a, 0, in, 300);
+	assert_memory_equal(in, out, 300);
+	assert_int_equal(ag_call(a, OP_WRITE, 0, 1000, 0, 0, out + 7, 100),
+			 100);
+	apps_read_exact(ch, in, 100);
+	assert_memory_equal(in, out + 7, 100);
+	smd_close(ch);
+	agent_stop(a);
+}
+
+/*
+ * TIOCM (§6.9): DTR and RTS out of one side are DSR and CTS of the other;
+ * every change is an SMD_EV_STATUS for the peer.
+ */
+static void test_tiocm_dtr_rts_reach_the_peer_as_dsr_cts(void **state)
+{
+	const unsigned opened = SMD_TIOCM_DSR | SMD_TIOCM_CTS | SMD_TIOCM_CD |
+				SMD_TIOCM_DTR | SMD_TIOCM_RTS;
+	struct fx *f = *state;
+	struct smd_ch *ch;
+	struct agent *a;
+	uint8_t *info;
+	int64_t r;
+	int ev;
+
+	apps_open(f);
+	a = agent_start(f, "modem");
+	ch = open_pair(f, a, 0, "SIGNALS", SMD_APPS_MODEM, SMD_XFER_STREAM,
+		       1024);
+	info = item(&f->apps, ITEM_INFO(smd_ch_info(ch)->cid), 40);
+	smd_wait_event(ch, ~0u, 0); /* settle the open's flags */
+	assert_int_equal(smd_tiocmget(ch), opened);
+	assert_int_equal(ag_call(a, OP_TIOCMGET, 0, 0, 0, 0, NULL, 0), opened);
+
+	/* modem drops DTR: its fDSR byte, fSTATE; apps loses DSR */
+	AG_OK(ag_call(a, OP_TIOCMSET, 0, 0, SMD_TIOCM_DTR, 0, NULL, 0), a);
+	assert_int_equal(half_get(info, false, 1, H_DSR), 0);
+	assert_int_equal(half_get(info, false, 1, H_CTS), 1);
+	assert_int_equal(half_get(info, false, 1, H_FSTATE), 1);
+	ev = smd_wait_event(ch, SMD_EV_STATUS, 2000);
+	assert_true(ev > 0 && (ev & SMD_EV_STATUS));
+	assert_false(ev & (SMD_EV_OPEN | SMD_EV_CLOSE));
+	assert_int_equal(half_get(info, false, 1, H_FSTATE), 0); /* cleared */
+	assert_int_equal(smd_tiocmget(ch), opened & ~SMD_TIOCM_DSR);
+	/* ... and RTS: apps loses CTS */
+	AG_OK(ag_call(a, OP_TIOCMSET, 0, 0, SMD_TIOCM_RTS, 0, NULL, 0), a);
+	ev = smd_wait_event(ch, SMD_EV_STATUS, 2000);
+	assert_true(ev > 0 && (ev & SMD_EV_STATUS));
+	assert_int_equal(smd_tiocmget(ch),
+			 opened & ~(SMD_TIOCM_DSR | SMD_TIOCM_CTS));
+	/* ring */
+	AG_OK(ag_call(a, OP_TIOCMSET, 0, SMD_TIOCM_RI, 0, 0, NULL, 0), a);
+	ev = smd_wait_event(ch, SMD_EV_STATUS, 2000);
+	assert_true(ev > 0 && (ev & SMD_EV_STATUS));
+	assert_int_equal(smd_tiocmget(ch), (opened & ~(SMD_TIOCM_DSR |
+						       SMD_TIOCM_CTS)) |
+						   SMD_TIOCM_RI);
+	AG_OK(ag_call(a, OP_TIOCMSET, 0, SMD_TIOCM_DTR | SMD_TIOCM_RTS,
+		      SMD_TIOCM_RI, 0, NULL, 0),
+	      a);
+	ev = smd_wait_event(ch, SMD_EV_STATUS, 2000);
+	assert_true(ev > 0 && (ev & SMD_EV_STATUS));
+	assert_int_equal(smd_tiocmget(ch), opened);
+
+	/* apps drops DTR, then RTS: the modem sees DSR, then CTS, go */
+	assert_int_equal(smd_tiocmset(ch, 0, SMD_TIOCM_DTR), 0);
+	assert_int_equal(half_get(info, false, 0, H_DSR), 0);
+	assert_int_equal(half_get(info, false, 0, H_CTS), 1);
+	r = ag_call(a, OP_EVENT, 0, SMD_EV_STATUS, 2000, 0, NULL, 0);
+	assert_true(r > 0 && (r & SMD_EV_STATUS));
+	assert_int_equal(ag_call(a, OP_TIOCMGET, 0, 0, 0, 0, NULL, 0),
+			 opened & ~SMD_TIOCM_DSR);
+	assert_int_equal(smd_tiocmget(ch), opened & ~SMD_TIOCM_DTR);
+	assert_int_equal(smd_tiocmset(ch, 0, SMD_TIOCM_RTS), 0);
+	r = ag_call(a, OP_EVENT, 0, SMD_EV_STATUS, 2000, 0, NULL, 0);
+	assert_true(r > 0 && (r & SMD_EV_STATUS));
+	assert_int_equal(ag_call(a, OP_TIOCMGET, 0, 0, 0, 0, NULL, 0),
+			 opened & ~(SMD_TIOCM_DSR | SMD_TIOCM_CTS));
+	assert_int_equal(smd_tiocmget(ch),
+			 opened & ~(SMD_TIOCM_DTR | SMD_TIOCM_RTS));
+	/* Signals are not states: the channel stays open. */
+	assert_true(smd_is_open(ch));
+	smd_close(ch);
+	agent_stop(a);
+}
+
+/*
+ * §6.8: the reader interrupts the writer after a read only when the
+ * writer's fBLOCKREADINTR is 0.  Counted on the writer's incoming line, in
+ * both directions.
+ */
+static void test_read_interrupts_follow_the_writers_blockreadintr(
+	void **state)
+{
+	struct fx *f = *state;
+	struct mw_soc *soc;
+	struct smd_ch *ch;
+	struct agent *a;
+	unsigned into_apps, into_modem;
+	uint8_t *info, buf[16] = "0123456789", one = 1, zero = 0;
+	uint64_t c0;
+	int k;
+
+	apps_open(f);
+	soc = smem_soc(f->apps.sm);
+	into_apps = line_of(f, "apps.smd.modem");
+	into_modem = line_of(f, "modem.smd.apps");
+	a = agent_start(f, "modem");
+	ch = open_pair(f, a, 0, "BRI", SMD_APPS_MODEM, SMD_XFER_STREAM, 1024);
+	info = item(&f->apps, ITEM_INFO(smd_ch_info(ch)->cid), 40);
+	smd_wait_event(ch, ~0u, 0);
+
+	for (k = 0; k < 3; k++) {
+		bool block = k == 1;
+
+		/* apps writes, the modem reads */
+		mw_store_release(info + 0x0B, block ? one : zero);
+		assert_int_equal(smd_write(ch, buf, 10, 1000), 10);
+		c0 = mw_irq_count(soc, into_apps);
+		assert_int_equal(ag_call(a, OP_READ, 0, 16, 0, 0, NULL, 0), 10);
+		if (mw_irq_count(soc, into_apps) - c0 != (block ? 0u : 1u))
+			fail_msg("apps fBLOCKREADINTR=%d: the read raised apps "
+				 "%llu times",
+				 block, (unsigned long long)(mw_irq_count(
+						soc, into_apps) - c0));
+		/* the modem writes, apps reads */
+		AG_OK(ag_call(a, OP_POKE, 0, (int)ITEM_INFO(0), 20 + 0x0B, 0,
+			      block ? &one : &zero, 1),
+		      a);
+		assert_int_equal(ag_call(a, OP_WRITE, 0, 1000, 0, 0, buf, 10),
+				 10);
+		c0 = mw_irq_count(soc, into_modem);
+		assert_int_equal(smd_read(ch, buf, 16, 1000), 10);
+		if (mw_irq_count(soc, into_modem) - c0 != (block ? 0u : 1u))
+			fail_msg("modem fBLOCKREADINTR=%d: the read raised "
+				 "the modem %llu times",
+				 block, (unsigned long long)(mw_irq_count(
+						soc, into_modem) - c0));
+	}
+	smd_close(ch);
+	agent_stop(a);
+}
+
+/* ---------------------------------------------------------- packets */
+
+static void test_packet_writes_are_whole_or_refused(void **state)
+{
+	struct fx *f = *state;
+	static uint8_t out[1024], in[2048], snap[1024];
+	struct smd_ch *ch;
+	struct agent *a;
+	uint8_t *info, *ff;
+	uint32_t head;
+
+	apps_open(f);
+	a = agent_start(f, "modem");
+	ch = open_pair(f, a, 0, "WHOLE", SMD_APPS_MODEM, SMD_XFER_PACKET,
+		       1024);
+	info = item(&f->apps, ITEM_INFO(smd_ch_info(ch)->cid), 40);
+	ff = item(&f->apps, ITEM_FIFO(smd_ch_info(ch)->cid), 2048);
+	fill_random(out, sizeof(out), 31);
+	/* 20 + len must stay below the FIFO size: 1003 is the largest. */
+	assert_int_equal(smd_write(ch, out, 1004, 0), -EMSGSIZE);
+	assert_int_equal(smd_write(ch, out, 1004, 1000), -EMSGSIZE);
+	assert_int_equal(smd_write_atomic(ch, out, 1004), -EMSGSIZE);
+	assert_non_null(strstr(mw_last_error(), "1004"));
+	assert_int_equal(smd_write_avail(ch), 1003);
+	assert_int_equal(smd_write(ch, out, 1003, 0), 1003);
+	assert_int_equal(half_get(info, false, 0, H_HEAD), 1023);
+	assert_int_equal(smd_write_avail(ch), 0);
+	/* Full: nothing is written, not even a header. */
+	memcpy(snap, ff, sizeof(snap));
+	assert_int_equal(smd_write(ch, out, 1, 0), -EAGAIN);
+	assert_int_equal(smd_write(ch, out, 0, 0), -EAGAIN);
+	assert_int_equal(smd_write(ch, out, 1, 100), -ETIMEDOUT);
+	assert_int_equal(half_get(info, false, 0, H_HEAD), 1023);
+	assert_memory_equal(ff, snap, sizeof(snap));
+	ag_send(a, OP_READ, 0, sizeof(in), 1000, 0, NULL, 0);
+	assert_int_equal(ag_recv(a, in, sizeof(in), NULL), 1003);
+	assert_memory_equal(in, out, 1003);
+
+	/* 600 queued, 423 free: 404 more need 424. */
+	assert_int_equal(smd_write(ch, out, 580, 0), 580);
+	assert_int_equal(smd_write_avail(ch), 403);
+	head = half_get(info, false, 0, H_HEAD);
+	memcpy(snap, ff, sizeof(snap));
+	assert_int_equal(smd_write(ch, out, 404, 0), -EAGAIN);
+	assert_int_equal(smd_write_atomic(ch, out, 404), -EAGAIN);
+	assert_int_equal(half_get(info, false, 0, H_HEAD), head);
+	assert_memory_equal(ff, snap, sizeof(snap));
+	assert_int_equal(smd_write(ch, out + 1, 403, 0), 403); /* exactly */
+	assert_int_equal(smd_write_avail(ch), 0);
+	/* The reader gets the two packets as they were written (wrapped). */
+	ag_send(a, OP_READ, 0, sizeof(in), 1000, 0, NULL, 0);
+	assert_int_equal(ag_recv(a, in, sizeof(in), NULL), 580);
+	assert_memory_equal(in, out, 580);
+	ag_send(a, OP_READ, 0, sizeof(in), 1000, 0, NULL, 0);
+	assert_int_equal(ag_recv(a, in, sizeof(in), NULL), 403);
+	assert_memory_equal(in, out + 1, 403);
+	/* A blocked packet write goes once the reader makes room. */
+	assert_int_equal(smd_write(ch, out, 1003, 0), 1003);
+	ag_send(a, OP_READ, 0, sizeof(in), 1000, 0, NULL, 0);
+	assert_int_equal(smd_write(ch, out + 3, 900, 3000), 900);
+	assert_int_equal(ag_recv(a, in, sizeof(in), NULL), 1003);
+	ag_send(a, OP_READ, 0, sizeof(in), 1000, 0, NULL, 0);
+	assert_int_equal(ag_recv(a, in, sizeof(in), NULL), 900);
+	assert_memory_equal(in, out + 3, 900);
+	smd_close(ch);
+	agent_stop(a);
+}
+
+static void test_packet_reads_stop_at_boundaries_and_skip_empty(
+	void **state)
+{
+	struct fx *f = *state;
+	uint8_t out[64], in[100];
+	struct smd_ch *ch;
+	struct agent *a;
+
+	apps_open(f);
+	a = agent_start(f, "modem");
+	ch = open_pair(f, a, 0, "BOUNDS", SMD_APPS_MODEM, SMD_XFER_PACKET,
+		       1024);
+	fill_random(out, sizeof(out), 41);
+	assert_int_equal(ag_call(a, OP_WRITE, 0, 0, 0, 0, out, 10), 10);
+	assert_int_equal(ag_call(a, OP_WRITE, 0, 0, 0, 0, out, 0), 0);
+	assert_int_equal(ag_call(a, OP_WRITE, 0, 0, 0, 0, out, 0), 0);
+	assert_int_equal(ag_call(a, OP_WRITE, 0, 0, 0, 0, out + 10, 20), 20);
+	assert_int_equal(ag_call(a, OP_WRITE, 0, 0, 0, 0, out + 30, 30), 30);
+	assert_int_equal(ag_call(a, OP_WRITE, 0, 0, 0, 0, out, 0), 0);
+
+	assert_int_equal(smd_read_avail(ch), 10);
+	assert_int_equal(smd_read(ch, in, sizeof(in), 0), 10);
+	assert_memory_equal(in, out, 10);
+	/* the two empty packets are skipped */
+	assert_int_equal(smd_read_avail(ch), 20);
+	assert_int_equal(smd_read(ch, in, sizeof(in), 0), 20);
+	assert_memory_equal(in, out + 10, 20);
+	/* a short buffer reads the packet in parts, never past its end */
+	assert_int_equal(smd_read(ch, in, 4, 0), 4);
+	assert_int_equal(smd_read_avail(ch), 26);
+	assert_int_equal(smd_read(ch, in + 4, sizeof(in), 0), 26);
+	assert_memory_equal(in, out + 30, 30);
+	/* the trailing empty packet is nothing to read */
+	assert_int_equal(smd_read(ch, in, sizeof(in), 0), -EAGAIN);
+	assert_int_equal(smd_read_avail(ch), 0);
+	assert_int_equal(smd_read(ch, in, sizeof(in), 100), -ETIMEDOUT);
+	assert_int_equal(smd_read(ch, in, 0, 0), 0);
+	smd_close(ch);
+	agent_stop(a);
+}
+
+/* smd_write_atomic: every byte or none, never blocking. */
+static void test_write_atomic_is_all_or_nothing(void **state)
+{
+	struct fx *f = *state;
+	static uint8_t out[1100], in[1100];
+	struct smd_ch *ch;
+	struct agent *a;
+	uint8_t *info;
+
+	apps_open(f);
+	a = agent_start(f, "modem");
+	ch = open_pair(f, a, 0, "ATOMIC", SMD_APPS_MODEM, SMD_XFER_STREAM,
+		       1024);
+	info = item(&f->apps, ITEM_INFO(smd_ch_info(ch)->cid), 40);
+	fill_random(out, sizeof(out), 61);
+	assert_int_equal(smd_write_atomic(ch, out, 1024), -EMSGSIZE);
+	assert_int_equal(smd_write_atomic(ch, out, 1023), 1023);
+	assert_int_equal(smd_write_atomic(ch, out, 1), -EAGAIN);
+	assert_int_equal(half_get(info, false, 0, H_HEAD), 1023);
+	ag_send(a, OP_READ, 0, 23, 1000, 0, NULL, 0);
+	assert_int_equal(ag_recv(a, in, sizeof(in), NULL), 23);
+	assert_int_equal(smd_write_avail(ch), 23);
+	assert_int_equal(smd_write_atomic(ch, out + 1023, 24), -EAGAIN);
+	assert_int_equal(half_get(info, false, 0, H_HEAD), 1023);
+	assert_int_equal(smd_write_atomic(ch, out + 1023, 23), 23);
+	assert_int_equal(half_get(info, false, 0, H_HEAD), (1023 + 23) & 1023);
+	ag_read_exact(a, 0, in + 23, 1023);
+	assert_memory_equal(in, out, 1046);
+	/* a stream write, unlike it, writes what fits */
+	assert_int_equal(smd_write(ch, out, 1100, 0), 1023);
+	smd_close(ch);
+	agent_stop(a);
+}
+
+/* ------------------------------------------------------- hostile peer */
+
+/* A table entry written by hand into slot @slot of item 13. */
+static void poke_entry(struct agent *a, unsigned slot, const char *name,
+		       uint32_t cid, uint32_t type)
+{
+	uint8_t e[ENTRY_SIZE] = { 0 };
+
+	memcpy(e, name, strlen(name));
+	memcpy(e + E_CID, &cid, 4);
+	memcpy(e + E_TYPE, &type, 4);
+	e[E_REF] = 1;
+	AG_OK(ag_call(a, OP_POKE, 0, ITEM_TABLE, (int)(slot * ENTRY_SIZE), 0,
+		      e, ENTRY_SIZE),
+	      a);
+}
+
+static void test_bad_table_entries_are_listed_with_problem_and_refused(
+	void **state)
+{
+	static const struct {
+		const char *name;
+		const char *problem;
+	} bad[] = {
+		{ "BADCID", "cid = 70" },
+		{ "DUP", "cid 0 is also used by slot 0" },
+		{ "ODDFIFO", "FIFO size = 3000" },
+		{ "BADEDGE", "edge = 77" },
+	};
+	struct fx *f = *state;
+	struct smd_info list[SMD_CHANNELS];
+	struct smd_ch *ch = NULL;
+	struct agent *a;
+	json_t *doc, *chans;
+	char *out, *err;
+	unsigned i;
+	int n, ret;
+
+	apps_open(f);
+	a = agent_start(f, "modem");
+	assert_int_equal(ag_call(a, OP_CREATE, 0, SMD_APPS_MODEM,
+				 SMD_XFER_STREAM, 1024, "GOOD", 5),
+			 0);
+	poke_entry(a, 1, "BADCID", 70, 0x100);
+	poke_entry(a, 2, "DUP", 0, 0x100);
+	AG_OK(ag_call(a, OP_ALLOC, 0, (int)ITEM_INFO(40), 40, 0, NULL, 0), a);
+	AG_OK(ag_call(a, OP_ALLOC, 0, (int)ITEM_FIFO(40), 3000, 0, NULL, 0), a);
+	poke_entry(a, 3, "ODDFIFO", 40, 0x100);
+	poke_entry(a, 4, "BADEDGE", 41, 0x100 | 77);
+
+	n = smd_list(f->apps.d, list, SMD_CHANNELS);
+	assert_int_equal(n, 5);
+	assert_string_equal(list[0].name, "GOOD");
+	assert_null(list[0].problem);
+	for (i = 0; i < 4; i++) {
+		assert_string_equal(list[i + 1].name, bad[i].name);
+		if (!list[i + 1].problem ||
+		    !strstr(list[i + 1].problem, bad[i].problem))
+			fail_msg("%s: problem '%s', expected '%s'", bad[i].name,
+				 list[i + 1].problem ? list[i + 1].problem
+						     : "(none)",
+				 bad[i].problem);
+		ret = smd_open(f->apps.d, bad[i].name, i == 3 ? 77 : 0, 0, 200,
+			       &ch);
+		if (i == 3) {
+			/* not an edge at all: refused before the table */
+			assert_int_equal(ret, -EINVAL);
+			continue;
+		}
+		if (ret >= 0 || !strstr(mw_last_error(), bad[i].name) ||
+		    !strstr(mw_last_error(), bad[i].problem))
+			fail_msg("open %s: %d '%s'", bad[i].name, ret,
+				 mw_last_error());
+		assert_null(ch);
+	}
+	/* The good channel is unaffected. */
+	smd_close(open_pair(f, a, 0, "GOOD", SMD_APPS_MODEM, SMD_XFER_STREAM,
+			    1024));
+
+	/* The CLI lists them too, each with its problem, in valid JSON. */
+	ret = tu_run(&out, &err, ARGV("-j", "smd", "ls", "--file", f->path));
+	if (ret)
+		fail_msg("smd ls: %d %s", ret, err);
+	doc = json_loads(out, 0, NULL);
+	assert_non_null(doc);
+	chans = json_object_get(doc, "channels");
+	assert_int_equal(json_array_size(chans), 5);
+	for (i = 0; i < 4; i++) {
+		json_t *o = json_array_get(chans, i + 1);
+		const char *p =
+			json_string_value(json_object_get(o, "problem"));
+
+		assert_string_equal(
+			json_string_value(json_object_get(o, "name")),
+			bad[i].name);
+		assert_non_null(p);
+		assert_non_null(strstr(p, bad[i].problem));
+	}
+	assert_null(json_object_get(json_array_get(chans, 0), "problem"));
+	json_decref(doc);
+	free(out);
+	free(err);
+	agent_stop(a);
+}
+
+/* ----------------------------------------------------------- dead peer */
+
+/* A killer process: SIGKILL @victim after @ms. */
+static pid_t kill_later(pid_t victim, int ms)
+{
+	pid_t pid = fork();
+
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		child_init();
+		sleep_ms(ms);
+		_exit(kill(victim, SIGKILL) ? 1 : 0);
+	}
+	return pid;
+}
+
+/* Calls blocked forever (-1) return -EPIPE soon after the peer dies. */
+static void test_blocked_calls_return_epipe_when_the_peer_is_killed(
+	void **state)
+{
+	static uint8_t buf[8192];
+	struct fx *f = *state;
+	struct smd_ch *ch;
+	struct agent *a;
+	long long t0;
+	ssize_t n;
+	int round;
+
+	apps_open(f);
+	for (round = 0; round < 2; round++) {
+		a = agent_start(f, "modem");
+		ch = open_pair(f, a, 0, "BLOCKED", SMD_APPS_MODEM,
+			       SMD_XFER_STREAM, 1024);
+		if (round == 1) /* fill the FIFO: the write must wait */
+			assert_int_equal(smd_write(ch, buf, 1023, 0), 1023);
+		f->bg[0] = kill_later(a->pid, 200);
+		t0 = now_ms();
+		n = round ? smd_write(ch, buf, 100, -1)
+			  : smd_read(ch, buf, 100, -1);
+		if (n != -EPIPE || now_ms() - t0 > 1200)
+			fail_msg("%s: %zd after %lld ms (%s)",
+				 round ? "write" : "read", n, now_ms() - t0,
+				 mw_last_error());
+		assert_int_equal(wait_exit(f->bg[0], 2000), 0);
+		f->bg[0] = 0;
+		assert_int_equal(wait_exit(a->pid, 2000), 128 + SIGKILL);
+		a->pid = 0;
+		close(a->fd);
+		a->fd = -1;
+		smd_close(ch);
+	}
+}
+
+/* -------------------------------------------------------------- CLI */
+
+/* fork/exec $MEMWIRE @argv with the given fds (-1: inherit). */
+static pid_t spawn(const char *const *argv, int in, int out, int err)
+{
+	const char *bin = getenv("MEMWIRE");
+	const char *args[32];
+	size_t i;
+	pid_t pid;
+
+	if (!bin)
+		bin = "build/memwire";
+	args[0] = bin;
+	for (i = 0; argv[i] && i < 30; i++)
+		args[i + 1] = argv[i];
+	args[i + 1] = NULL;
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		child_init();
+		if ((in >= 0 && dup2(in, 0) < 0) ||
+		    (out >= 0 && dup2(out, 1) < 0) ||
+		    (err >= 0 && dup2(err, 2) < 0))
+			_exit(126);
+		execv(bin, (char *const *)args);
+		_exit(127);
+	}
+	return pid;
+}
+
+struct bgout {
+	int fd;
+	char buf[16384];
+	size_t len;
+};
+
+/* Collect @o's output until it holds @needle (or @ms pass). */
+static bool await_text(struct bgout *o, const char *needle, int ms)
+{
+	long long end = now_ms() + ms;
+
+	while (!strstr(o->buf, needle)) {
+		struct pollfd pf = { o->fd, POLLIN, 0 };
+		long long left = end - now_ms();
+		ssize_t n;
+
+		if (left <= 0 || poll(&pf, 1, (int)left) != 1)
+			return false;
+		n = read(o->fd, o->buf + o->len, sizeof(o->buf) - 1 - o->len);
+		if (n <= 0)
+			return false;
+		o->len += (size_t)n;
+		o->buf[o->len] = '\0';
+	}
+	return true;
+}
+
+/* `memwire smd peer --file F @extra...` in the background, ready. */
+static pid_t start_peer(struct fx *f, int slot, struct bgout *o,
+			const char *const *extra)
+{
+	const char *args[24] = { "smd", "peer", "--file", f->path };
+	char errpath[PATH_MAX + 16];
+	int p[2], err;
+	size_t n = 4, i;
+
+	for (i = 0; extra[i]; i++)
+		args[n++] = extra[i];
+	args[n] = NULL;
+	snprintf(errpath, sizeof(errpath), "%s/peer%d.err", f->dir, slot);
+	err = open(errpath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	assert_true(err >= 0);
+	assert_int_equal(pipe2(p, O_CLOEXEC), 0);
+	memset(o, 0, sizeof(*o));
+	f->bg[slot] = spawn(args, -1, p[1], err);
+	close(p[1]);
+	close(err);
+	o->fd = p[0];
+	if (!await_text(o, "ready", 10000))
+		fail_msg("smd peer never got ready: '%s'", o->buf);
+	return f->bg[slot];
+}
+
+/* SIGINT the peer by its pid: it must end by itself with status 0. */
+static void stop_peer(struct fx *f, int slot, struct bgout *o)
+{
+	assert_int_equal(kill(f->bg[slot], SIGINT), 0);
+	assert_int_equal(wait_exit(f->bg[slot], 5000), 0);
+	f->bg[slot] = 0;
+	await_text(o, "\x01", 200); /* drain what is left */
+	close(o->fd);
+}
+
+/* Write @len bytes and read the echo back, both at once. */
+static void echo_through(struct smd_ch *ch, const uint8_t *out, uint8_t *in,
+			 size_t len)
+{
+	size_t sent = 0, got = 0;
+
+	while (got < len) {
+		bool moved = false;
+		ssize_t n;
+
+		if (sent < len) {
+			n = smd_write(ch, out + sent,
+				      len - sent < 3000 ? len - sent : 3000, 0);
+			if (n > 0) {
+				sent += (size_t)n;
+				moved = true;
+			} else if (n != -EAGAIN) {
+				fail_msg("write: %zd %s", n, mw_last_error());
+			}
+		}
+		n = smd_read(ch, in + got, len - got, 0);
+		if (n > 0) {
+			got += (size_t)n;
+			moved = true;
+		} else if (n != -EAGAIN) {
+			fail_msg("read: %zd %s", n, mw_last_error());
+		}
+		if (!moved && smd_wait_irq(ch, 3000) == -ETIMEDOUT)
+			fail_msg("echo stalled at %zu sent, %zu back", sent,
+				 got);
+	}
+}
+
+static uint8_t *slurp_file(const char *path, size_t *len)
+{
+	struct stat st;
+	uint8_t *b;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	assert_true(fd >= 0);
+	assert_int_equal(fstat(fd, &st), 0);
+	b = malloc((size_t)st.st_size + 1);
+	assert_non_null(b);
+	assert_int_equal(read_full(fd, b, (size_t)st.st_size), 0);
+	close(fd);
+	*len = (size_t)st.st_size;
+	return b;
+}
+
+static const struct smd_info *find_info(const struct smd_info *l, int n,
+					const char *name)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (!strcmp(l[i].name, name))
+			return &l[i];
+	fail_msg("channel %s is not listed", name);
+	return NULL;
+}
+
+static void test_loopback_peer_echoes_and_the_cli_sees_it(void **state)
+{
+	static const char *const packet_chans[] = { "DIAG", "DATA1",
+						    "RPCRPY_CNTL", "IPCRTR" };
+	static uint8_t out[200000], in[200000];
+	struct fx *f = *state;
+	struct smd_info list[SMD_CHANNELS];
+	const struct smd_info *li;
+	char inpath[PATH_MAX + 16], outpath[PATH_MAX + 16];
+	struct bgout o;
+	struct smd_ch *ch = NULL;
+	json_t *doc, *chans;
+	char *sout, *serr;
+	uint8_t *got;
+	uint32_t smsm;
+	size_t len, i;
+	int n, fin, fout, ret;
+
+	start_peer(f, 0, &o, ARGV(NULL));
+	apps_open(f);
+	assert_int_equal(smd_smsm_get(f->apps.d, 0, &smsm), 0);
+	assert_false(smsm & SMSM_SMD_LOOPBACK);
+	ret = smd_open(f->apps.d, "LOOPBACK", SMD_APPS_MODEM, 0, 5000, &ch);
+	if (ret)
+		fail_msg("open LOOPBACK: %s", mw_last_error());
+	assert_int_equal(smd_smsm_get(f->apps.d, 0, &smsm), 0);
+	assert_true(smsm & SMSM_SMD_LOOPBACK);
+	fill_random(out, sizeof(out), 81);
+	echo_through(ch, out, in, 100000);
+	assert_memory_equal(in, out, 100000);
+	if (!await_text(&o, "raised SMSM_SMD_LOOPBACK", 2000))
+		fail_msg("the peer never saw the loopback bit: '%s'", o.buf);
+
+	n = smd_list(f->apps.d, list, SMD_CHANNELS);
+	assert_int_equal(n, 5);
+	li = find_info(list, n, "LOOPBACK");
+	assert_int_equal(li->xfer, SMD_XFER_STREAM);
+	assert_int_equal(li->edge, SMD_APPS_MODEM);
+	assert_int_equal(li->fifo_size, SMD_STANDARD_FIFO);
+	for (i = 0; i < 4; i++) {
+		li = find_info(list, n, packet_chans[i]);
+		assert_null(li->problem);
+		assert_int_equal(li->xfer, SMD_XFER_PACKET);
+		assert_int_equal(li->edge, SMD_APPS_MODEM);
+	}
+	smd_close(ch);
+	side_close(&f->apps); /* `smd cat` is apps now */
+
+	snprintf(inpath, sizeof(inpath), "%s/cat.in", f->dir);
+	snprintf(outpath, sizeof(outpath), "%s/cat.out", f->dir);
+	fin = open(inpath, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	fout = open(outpath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	assert_true(fin >= 0 && fout >= 0);
+	fill_random(out, sizeof(out), 82);
+	assert_int_equal(write_full(fin, out, sizeof(out)), 0);
+	assert_int_equal(lseek(fin, 0, SEEK_SET), 0);
+	f->bg[1] = spawn(ARGV("smd", "cat", "LOOPBACK", "--file", f->path),
+			 fin, fout, -1);
+	close(fin);
+	close(fout);
+	assert_int_equal(wait_exit(f->bg[1], 30000), 0);
+	f->bg[1] = 0;
+	got = slurp_file(outpath, &len);
+	assert_int_equal(len, sizeof(out));
+	assert_memory_equal(got, out, sizeof(out));
+	free(got);
+
+	ret = tu_run(&sout, &serr, ARGV("-j", "smd", "ls", "--file", f->path));
+	if (ret)
+		fail_msg("smd ls: %d %s", ret, serr);
+	doc = json_loads(sout, 0, NULL);
+	assert_true(json_is_object(doc));
+	chans = json_object_get(doc, "channels");
+	assert_int_equal(json_array_size(chans), 5);
+	for (i = 0; i < json_array_size(chans); i++) {
+		json_t *c = json_array_get(chans, i);
+		const char *name =
+			json_string_value(json_object_get(c, "name"));
+		bool lb = name && !strcmp(name, "LOOPBACK");
+
+		assert_non_null(name);
+		assert_true(json_is_integer(json_object_get(c, "cid")));
+		assert_string_equal(
+			json_string_value(json_object_get(c, "edge")),
+			"APPS_MODEM");
+		assert_string_equal(
+			json_string_value(json_object_get(c, "mode")),
+			lb ? "stream" : "packet");
+		assert_int_equal(
+			json_integer_value(json_object_get(c, "fifo_size")),
+			8192);
+		assert_true(json_is_false(json_object_get(c, "word")));
+		assert_non_null(json_object_get(c, "ch0"));
+		assert_non_null(json_object_get(c, "ch1"));
+		assert_null(json_object_get(c, "problem"));
+	}
+	json_decref(doc);
+	free(sout);
+	free(serr);
+	stop_peer(f, 0, &o);
+	if (!strstr(o.buf, "LOOPBACK: "))
+		fail_msg("no LOOPBACK statistics: '%s'", o.buf);
+}
+
+static void test_peer_channels_option_serves_source_and_sink(void **state)
+{
+	static uint8_t out[200000];
+	struct fx *f = *state;
+	struct smd_ch *x = NULL, *y = NULL;
+	const struct smd_info *ci;
+	uint8_t pkt[1024];
+	struct bgout o;
+	uint32_t seq = 0, v;
+	size_t sent = 0;
+	long long end;
+	int i, k;
+
+	start_peer(f, 0, &o, ARGV("--channels", "X:source:packet,Y:sink:"
+						"stream:16K"));
+	apps_open(f);
+	assert_int_equal(smd_open(f->apps.d, "X", SMD_APPS_MODEM, 0, 5000, &x),
+			 0);
+	ci = smd_ch_info(x);
+	assert_int_equal(ci->xfer, SMD_XFER_PACKET);
+	assert_int_equal(ci->fifo_size, SMD_STANDARD_FIFO);
+	for (i = 0; i < 300; i++) {
+		ssize_t n = smd_read(x, pkt, sizeof(pkt), 2000);
+
+		if (n != 256)
+			fail_msg("packet %d: %zd bytes (%s)", i, n,
+				 mw_last_error());
+		for (k = 0; k < 256; k += 4, seq++) {
+			memcpy(&v, pkt + k, 4);
+			if (v != seq)
+				fail_msg("packet %d word %d = %u, expected %u",
+					 i, k / 4, v, seq);
+		}
+	}
+	assert_int_equal(smd_open(f->apps.d, "Y", SMD_APPS_MODEM, 0, 5000, &y),
+			 0);
+	ci = smd_ch_info(y);
+	assert_int_equal(ci->xfer, SMD_XFER_STREAM);
+	assert_int_equal(ci->fifo_size, 16384);
+	fill_random(out, sizeof(out), 91);
+	while (sent < sizeof(out)) {
+		ssize_t n = smd_write(y, out + sent, sizeof(out) - sent, 3000);
+
+		if (n <= 0)
+			fail_msg("sink write after %zu: %zd %s", sent, n,
+				 mw_last_error());
+		sent += (size_t)n;
+	}
+	/* The sink takes it all. */
+	end = now_ms() + 3000;
+	while (smd_write_avail(y) != 16383 && now_ms() < end)
+		smd_wait_irq(y, 100);
+	assert_int_equal(smd_write_avail(y), 16383);
+	smd_close(x);
+	smd_close(y);
+	stop_peer(f, 0, &o);
+	if (!strstr(o.buf, "Y: 200000 bytes in"))
+		fail_msg("sink statistics: '%s'", o.buf);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+		T(test_remote_close_drains_then_epipe_and_reopens),
+		T(test_tiocm_dtr_rts_reach_the_peer_as_dsr_cts),
+		T(test_read_interrupts_follow_the_writers_blockreadintr),
+		T(test_packet_writes_are_whole_or_refused),
+		T(test_packet_reads_stop_at_boundaries_and_skip_empty),
+		T(test_write_atomic_is_all_or_nothing),
+		T(test_bad_table_entries_are_listed_with_problem_and_refused),
+		T(test_blocked_calls_return_epipe_when_the_peer_is_killed),
+		T(test_loopback_peer_echoes_and_the_cli_sees_it),
+		T(test_peer_channels_option_serves_source_and_sink),
+#undef T
+	};
+
+	signal(SIGPIPE, SIG_IGN);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
