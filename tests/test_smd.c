@@ -103,6 +103,12 @@ static uint32_t half_get(const uint8_t *info, bool word, unsigned k,
 	return mw_load_acquire(p);
 }
 
+static uint32_t le32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+	       (uint32_t)p[3] << 24;
+}
+
 static long long now_ms(void)
 {
 	struct timespec ts;
@@ -833,6 +839,157 @@ static void fill_random(uint8_t *p, size_t n, uint64_t seed)
 
 /* ------------------------------------------------------ layout, golden */
 
+static const uint8_t closed_halves[88]; /* all zero */
+
+/* The 32-byte table entry the reference prescribes. */
+static void expect_entry(const uint8_t *t, unsigned slot, const char *name,
+			 uint32_t cid, uint32_t type)
+{
+	uint8_t want[ENTRY_SIZE] = { 0 };
+
+	memcpy(want, name, strlen(name)); /* NUL padded */
+	want[E_CID] = (uint8_t)cid;
+	want[E_TYPE] = (uint8_t)type;
+	want[E_TYPE + 1] = (uint8_t)(type >> 8);
+	want[E_REF] = 1;
+	if (memcmp(t + ENTRY_SIZE * slot, want, ENTRY_SIZE)) {
+		char got[3 * ENTRY_SIZE + 1];
+		unsigned i;
+
+		for (i = 0; i < ENTRY_SIZE; i++)
+			snprintf(got + 3 * i, 4, "%02x ",
+				 t[ENTRY_SIZE * slot + i]);
+		fail_msg("table slot %u (%s): %s", slot, name, got);
+	}
+}
+
+static void test_create_lays_out_table_info_and_fifo_as_the_reference(
+	void **state)
+{
+	struct fx *f = *state;
+	struct agent *modem, *rpm;
+	const uint8_t *t;
+
+	apps_open(f);
+	modem = agent_start(f, "modem");
+	rpm = agent_start(f, "rpm");
+	assert_int_equal(ag_call(modem, OP_CREATE, 0, SMD_APPS_MODEM,
+				 SMD_XFER_STREAM, 8192, "GOLDEN", 7),
+			 0);
+	assert_int_equal(ag_call(rpm, OP_CREATE, 0, SMD_APPS_RPM,
+				 SMD_XFER_PACKET, 1024, "rpm_requests", 13),
+			 1);
+	/* An existing channel comes back as it is. */
+	assert_int_equal(ag_call(modem, OP_CREATE, 0, SMD_APPS_MODEM,
+				 SMD_XFER_STREAM, 8192, "GOLDEN", 7),
+			 0);
+
+	t = item(&f->apps, ITEM_TABLE, 64 * ENTRY_SIZE);
+	expect_entry(t, 0, "GOLDEN", 0, SMD_APPS_MODEM | 1u << 8);
+	expect_entry(t, 1, "rpm_requests", 1, 0x0F | 2u << 8);
+	assert_memory_equal(t + 2 * ENTRY_SIZE, closed_halves, ENTRY_SIZE);
+
+	/* Halves: 40 B byte, 88 B word (RPM edge), both CLOSED, all zero. */
+	assert_memory_equal(item(&f->apps, ITEM_INFO(0), 40), closed_halves,
+			    40);
+	assert_memory_equal(item(&f->apps, ITEM_INFO(1), 88), closed_halves,
+			    88);
+	/* FIFOs: two directions. */
+	item(&f->apps, ITEM_FIFO(0), 2 * 8192);
+	item(&f->apps, ITEM_FIFO(1), 2 * 1024);
+	agent_stop(modem);
+	agent_stop(rpm);
+}
+
+/*
+ * After both sides opened: OPENED with fDSR = fCTS = fCD = 1 in both
+ * halves; apps (ch0) transmits in the first half of the FIFO item and
+ * advances ch0.head; the remote in the second half and ch1.head; the
+ * reader moves the writer's tail and raises fTAIL in its own half (msm).
+ */
+static void check_open_layout(struct fx *f, struct agent *a, bool word,
+			      unsigned edge, unsigned xfer)
+{
+	const char *name = word ? "LAYOUT_W" : "LAYOUT_B";
+	const char msg[] = "bytes from apps", back[] = "and from the remote";
+	uint32_t fifo = 2048, alen = sizeof(msg) - 1, blen = sizeof(back) - 1;
+	uint32_t hdr = xfer == SMD_XFER_PACKET ? HDR : 0, cid;
+	const struct smd_info *ci;
+	struct smd_ch *ch;
+	uint8_t *info, *ff, buf[64];
+	unsigned k;
+
+	ch = open_pair(f, a, 0, name, edge, xfer, fifo);
+	ci = smd_ch_info(ch);
+	cid = ci->cid;
+	assert_int_equal(ci->word, word);
+	assert_int_equal(ci->fifo_size, fifo);
+	info = item(&f->apps, ITEM_INFO(cid), word ? 88 : 40);
+	ff = item(&f->apps, ITEM_FIFO(cid), 2 * fifo);
+	for (k = 0; k < 2; k++) {
+		assert_int_equal(half_get(info, word, k, H_STATE),
+				 SMD_SS_OPENED);
+		assert_int_equal(half_get(info, word, k, H_DSR), 1);
+		assert_int_equal(half_get(info, word, k, H_CTS), 1);
+		assert_int_equal(half_get(info, word, k, H_CD), 1);
+		assert_int_equal(half_get(info, word, k, H_RI), 0);
+		assert_int_equal(half_get(info, word, k, H_HEAD), 0);
+		assert_int_equal(half_get(info, word, k, H_TAIL), 0);
+	}
+	/* msm apps asks for read interrupts when it opens (§6.8). */
+	assert_int_equal(half_get(info, word, 0, H_BRI), 0);
+
+	assert_int_equal(smd_write(ch, msg, alen, 1000), alen);
+	if (hdr) {
+		/* {len, 0, 0, 0, 0}, little-endian */
+		assert_int_equal(le32(ff + 0), alen);
+		assert_int_equal(le32(ff + 4), 0);
+		assert_int_equal(le32(ff + 8), 0);
+		assert_int_equal(le32(ff + 12), 0);
+		assert_int_equal(le32(ff + 16), 0);
+	}
+	assert_memory_equal(ff + hdr, msg, alen);
+	assert_int_equal(half_get(info, word, 0, H_HEAD), hdr + alen);
+	assert_int_equal(half_get(info, word, 0, H_FHEAD), 1);
+	assert_int_equal(half_get(info, word, 1, H_HEAD), 0);
+
+	AG_OK(ag_call(a, OP_WRITE, 0, 1000, 0, 0, back, blen), a);
+	if (hdr)
+		assert_int_equal(le32(ff + fifo), blen);
+	assert_memory_equal(ff + fifo + hdr, back, blen);
+	assert_int_equal(half_get(info, word, 1, H_HEAD), hdr + blen);
+
+	/* The remote reads what apps sent: ch0.tail moves, ch1.fTAIL. */
+	ag_read_exact(a, 0, buf, alen);
+	assert_memory_equal(buf, msg, alen);
+	assert_int_equal(half_get(info, word, 0, H_TAIL), hdr + alen);
+	assert_int_equal(half_get(info, word, 1, H_FTAIL), 1);
+	/* ... and apps what the remote sent: ch1.tail. */
+	apps_read_exact(ch, buf, blen);
+	assert_memory_equal(buf, back, blen);
+	assert_int_equal(half_get(info, word, 1, H_TAIL), hdr + blen);
+
+	smd_close(ch);
+	assert_int_equal(half_get(info, word, 0, H_STATE), SMD_SS_CLOSED);
+	assert_int_equal(half_get(info, word, 0, H_DSR), 0);
+	assert_int_equal(half_get(info, word, 0, H_FSTATE), 1);
+}
+
+static void test_open_sets_both_halves_and_apps_sends_in_the_first_half(
+	void **state)
+{
+	struct fx *f = *state;
+	struct agent *modem, *rpm;
+
+	apps_open(f);
+	modem = agent_start(f, "modem");
+	check_open_layout(f, modem, false, SMD_APPS_MODEM, SMD_XFER_STREAM);
+	rpm = agent_start(f, "rpm");
+	check_open_layout(f, rpm, true, SMD_APPS_RPM, SMD_XFER_PACKET);
+	agent_stop(modem);
+	agent_stop(rpm);
+}
+
 /* ---------------------------------------------------------- integrity */
 
 /* ------------------------------------------------------- state machine */
@@ -1190,6 +1347,118 @@ static void test_write_atomic_is_all_or_nothing(void **state)
 }
 
 /* ------------------------------------------------------- hostile peer */
+
+/*
+ * The remote scribbles on its own half (or on the tail it writes in ours,
+ * or a packet header in its FIFO half): apps refuses the channel with
+ * -EPROTO naming the field and the value, on every call after, and lists it
+ * with a problem.  Nothing crashes (the suite also runs under ASan).
+ */
+static const struct hostile_case {
+	const char *what;
+	const char *proc;
+	unsigned edge;
+	unsigned xfer;
+	bool fifo_poke;   /* @bytes go to the remote's FIFO half, then head */
+	unsigned offset;  /* in the info item (or the remote's FIFO half) */
+	uint32_t value;
+	const char *field;
+	const char *shown;
+	bool listed;      /* smd_list() sees it too */
+} hostile_cases[] = {
+	{ "head outside the FIFO", "modem", SMD_APPS_MODEM, SMD_XFER_STREAM,
+	  false, 20 + 0x10, 0x404, "head", "0x404", true },
+	{ "state 9", "modem", SMD_APPS_MODEM, SMD_XFER_STREAM, false, 20 + 0x00,
+	  9, "state", "= 9", true },
+	{ "our tail outside the FIFO", "modem", SMD_APPS_MODEM, SMD_XFER_STREAM,
+	  false, 0x0C, 0x9999, "tail", "0x9999", true },
+	{ "packet longer than the FIFO", "modem", SMD_APPS_MODEM,
+	  SMD_XFER_PACKET, true, 0, 0x10000, "packet length", "65536", false },
+	{ "word head outside the FIFO", "rpm", SMD_APPS_RPM, SMD_XFER_PACKET,
+	  false, 44 + 0x28, 0x7fffffff, "head", "0x7fffffff", true },
+	{ "word state 9", "rpm", SMD_APPS_RPM, SMD_XFER_STREAM, false, 44, 9,
+	  "state", "= 9", true },
+};
+
+/* The error names the field and the value. */
+static void expect_named(const struct hostile_case *tc, const char *call,
+			 long long ret)
+{
+	const char *e = mw_last_error();
+
+	if (ret != -EPROTO || !strstr(e, tc->field) || !strstr(e, tc->shown))
+		fail_msg("%s: %s = %lld, '%s'; expected -EPROTO naming '%s' "
+			 "and '%s'",
+			 tc->what, call, ret, e, tc->field, tc->shown);
+}
+
+static void test_hostile_peer_half_is_refused_naming_field_and_value(
+	void **state)
+{
+	struct fx *f = *state;
+	struct agent *modem, *rpm;
+	struct smd_info list[SMD_CHANNELS];
+	unsigned i;
+
+	apps_open(f);
+	modem = agent_start(f, "modem");
+	rpm = agent_start(f, "rpm");
+	for (i = 0; i < sizeof(hostile_cases) / sizeof(hostile_cases[0]);
+	     i++) {
+		const struct hostile_case *tc = &hostile_cases[i];
+		struct agent *a = strcmp(tc->proc, "rpm") ? modem : rpm;
+		uint32_t fifo = 1024, cid;
+		uint8_t buf[64], le[20] = { 0 };
+		const struct smd_info *li = NULL;
+		struct smd_ch *ch;
+		char name[21];
+		int n, k;
+
+		snprintf(name, sizeof(name), "HOSTILE%u", i);
+		ch = open_pair(f, a, 0, name, tc->edge, tc->xfer, fifo);
+		cid = smd_ch_info(ch)->cid;
+		smd_wait_event(ch, ~0u, 0);
+		memcpy(le, &tc->value, 4);
+		if (tc->fifo_poke) {
+			/* header {value, 0, 0, 0, 0} in the modem's FIFO
+			 * half, then its head past it */
+			AG_OK(ag_call(a, OP_POKE, 0, (int)ITEM_FIFO(cid),
+				      (int)(fifo + tc->offset), 0, le, 20),
+			      a);
+			le[0] = 20;
+			le[1] = le[2] = le[3] = 0;
+			AG_OK(ag_call(a, OP_POKE, 0, (int)ITEM_INFO(cid),
+				      20 + 0x10, 0, le, 4),
+			      a);
+		} else {
+			AG_OK(ag_call(a, OP_POKE, 0, (int)ITEM_INFO(cid),
+				      (int)tc->offset, 0, le, 4),
+			      a);
+		}
+		expect_named(tc, "smd_read", smd_read(ch, buf, sizeof(buf), 0));
+		/* sticky: every later call says the same */
+		expect_named(tc, "smd_read again",
+			     smd_read(ch, buf, sizeof(buf), 1000));
+		expect_named(tc, "smd_write", smd_write(ch, buf, 1, 1000));
+		expect_named(tc, "smd_wait_event",
+			     smd_wait_event(ch, ~0u, 1000));
+		expect_named(tc, "smd_tiocmget", smd_tiocmget(ch));
+		assert_false(smd_is_open(ch));
+		n = smd_list(f->apps.d, list, SMD_CHANNELS);
+		assert_true(n > 0);
+		for (k = 0; k < n; k++)
+			if (!strcmp(list[k].name, name))
+				li = &list[k];
+		assert_non_null(li);
+		if (tc->listed &&
+		    (!li->problem || !strstr(li->problem, tc->shown)))
+			fail_msg("%s: smd_list problem '%s'", tc->what,
+				 li->problem ? li->problem : "(none)");
+		assert_int_equal(smd_close(ch), 0);
+	}
+	agent_stop(modem);
+	agent_stop(rpm);
+}
 
 /* A table entry written by hand into slot @slot of item 13. */
 static void poke_entry(struct agent *a, unsigned slot, const char *name,
@@ -1669,12 +1938,15 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+		T(test_create_lays_out_table_info_and_fifo_as_the_reference),
+		T(test_open_sets_both_halves_and_apps_sends_in_the_first_half),
 		T(test_remote_close_drains_then_epipe_and_reopens),
 		T(test_tiocm_dtr_rts_reach_the_peer_as_dsr_cts),
 		T(test_read_interrupts_follow_the_writers_blockreadintr),
 		T(test_packet_writes_are_whole_or_refused),
 		T(test_packet_reads_stop_at_boundaries_and_skip_empty),
 		T(test_write_atomic_is_all_or_nothing),
+		T(test_hostile_peer_half_is_refused_naming_field_and_value),
 		T(test_bad_table_entries_are_listed_with_problem_and_refused),
 		T(test_blocked_calls_return_epipe_when_the_peer_is_killed),
 		T(test_loopback_peer_echoes_and_the_cli_sees_it),

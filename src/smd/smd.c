@@ -751,7 +751,9 @@ static long long deadline_of(int timeout_ms)
 
 static int lines_for(struct smd_ch *ch)
 {
-	enum mw_line_kind k = ch->peer_pid == PID_RPM ? MW_LINE_RPM : MW_LINE_SMD;
+	/* RPM edges signal on the RPM lines whichever side we are. */
+	enum mw_line_kind k = edges[ch->edge].pid1 == PID_RPM ? MW_LINE_RPM
+							      : MW_LINE_SMD;
 	int in, out;
 
 	if (ch->peer_proc < 0)
