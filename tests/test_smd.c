@@ -992,6 +992,76 @@ static void test_open_sets_both_halves_and_apps_sends_in_the_first_half(
 
 /* ---------------------------------------------------------- integrity */
 
+static const struct integrity_case {
+	const char *what;
+	const char *proc;
+	unsigned edge;
+	unsigned xfer;
+	uint32_t fifo;
+	uint32_t total;
+	uint32_t maxchunk;
+} integrity_cases[] = {
+	{ "stream 8K byte", "modem", SMD_APPS_MODEM, SMD_XFER_STREAM, 8192,
+	  8u << 20, 3000 },
+	{ "packet 8K byte", "modem", SMD_APPS_MODEM, SMD_XFER_PACKET, 8192,
+	  8u << 20, 2000 },
+	{ "stream 64K byte", "modem", SMD_APPS_MODEM, SMD_XFER_STREAM, 65536,
+	  16u << 20, 20000 },
+	{ "packet 64K byte", "modem", SMD_APPS_MODEM, SMD_XFER_PACKET, 65536,
+	  16u << 20, 12000 },
+	{ "stream 8K word", "rpm", SMD_APPS_RPM, SMD_XFER_STREAM, 8192,
+	  8u << 20, 3000 },
+	{ "packet 8K word", "rpm", SMD_APPS_RPM, SMD_XFER_PACKET, 8192,
+	  8u << 20, 2000 },
+	{ "stream 64K word", "rpm", SMD_APPS_RPM, SMD_XFER_STREAM, 65536,
+	  16u << 20, 20000 },
+	{ "packet 64K word", "rpm", SMD_APPS_RPM, SMD_XFER_PACKET, 65536,
+	  16u << 20, 12000 },
+};
+
+static void test_data_arrives_once_and_in_order_both_ways(void **state)
+{
+	struct fx *f = *state;
+	unsigned i;
+
+	apps_open(f);
+	for (i = 0; i < sizeof(integrity_cases) / sizeof(integrity_cases[0]);
+	     i++) {
+		const struct integrity_case *tc = &integrity_cases[i];
+		struct pump_cfg c = { tc->total, tc->maxchunk, tc->fifo,
+				      tc->xfer == SMD_XFER_PACKET,
+				      0x1234567ull * (i + 1),
+				      0x7654321ull * (i + 1) };
+		char name[21], why[300], rwhy[300];
+		unsigned atx, arx, rtx, rrx;
+		struct agent *a = agent_start(f, tc->proc);
+		struct smd_ch *ch;
+		long long t0 = now_ms();
+		int64_t rret;
+		int ret;
+
+		snprintf(name, sizeof(name), "INTEG%u", i);
+		ch = open_pair(f, a, 0, name, tc->edge, tc->xfer, tc->fifo);
+		ag_send(a, OP_PUMP, 0, 0, 0, 0, &c, sizeof(c));
+		ret = pump(ch, &c, true, why, sizeof(why));
+		rret = ag_recv(a, rwhy, sizeof(rwhy), NULL);
+		if (ret || rret)
+			fail_msg("%s: apps: %s; %s: %s", tc->what,
+				 ret ? why : "ok", tc->proc,
+				 rret ? rwhy : "ok");
+		/* Each side's received-bytes checksum is the other's sent. */
+		if (sscanf(why, "tx %x rx %x", &atx, &arx) != 2 ||
+		    sscanf(rwhy, "tx %x rx %x", &rtx, &rrx) != 2 ||
+		    atx != rrx || arx != rtx)
+			fail_msg("%s: checksums apps '%s', %s '%s'", tc->what,
+				 why, tc->proc, rwhy);
+		print_message("%s: 2 x %u bytes in %lld ms (%s)\n", tc->what,
+			      tc->total, now_ms() - t0, why);
+		smd_close(ch);
+		agent_stop(a);
+	}
+}
+
 /* ------------------------------------------------------- state machine */
 
 /* The line into processor @target from @source ("modem.smd.apps"). */
@@ -1001,6 +1071,54 @@ static unsigned line_of(struct fx *f, const char *name)
 
 	assert_true(l >= 0);
 	return (unsigned)l;
+}
+
+/*
+ * The remote half driven by the library in the remote role, apps's half by
+ * hand as a msm kernel writes it: SMD_EV_OPEN is reported to the remote when
+ * both halves are OPENED, not when it answers OPENING.
+ */
+static void test_remote_reports_open_when_both_halves_are_opened(
+	void **state)
+{
+	struct fx *f = *state;
+	struct agent *a;
+	unsigned in_modem;
+	uint8_t *info;
+	int64_t ev;
+
+	apps_open(f);
+	in_modem = line_of(f, "modem.smd.apps");
+	a = agent_start(f, "modem");
+	AG_OK(ag_call(a, OP_OPEN, 0, SMD_APPS_MODEM, SMD_XFER_STREAM, 1024,
+		      "BYHAND", 7),
+	      a);
+	info = item(&f->apps, ITEM_INFO(0), 40); /* the first channel: cid 0 */
+	assert_int_equal(half_get(info, false, 1, H_STATE), SMD_SS_OPENING);
+	/* apps: OPENING, fSTATE, interrupt */
+	mw_store_release((uint32_t *)(info + 0), (uint32_t)SMD_SS_OPENING);
+	mw_store_release(info + 0x0A, (uint8_t)1);
+	assert_int_equal(mw_irq_raise(smem_soc(f->apps.sm), in_modem), 0);
+	ev = ag_call(a, OP_EVENT, 0, SMD_EV_OPEN, 500, 0, NULL, 0);
+	assert_true(ev >= 0);
+	/* The remote answered OPENED, but apps is still OPENING. */
+	assert_int_equal(half_get(info, false, 1, H_STATE), SMD_SS_OPENED);
+	assert_int_equal(half_get(info, false, 1, H_DSR), 1);
+	if (ev & SMD_EV_OPEN)
+		fail_msg("SMD_EV_OPEN (events 0x%llx) while apps is OPENING",
+			 (long long)ev);
+	/* apps: OPENED */
+	info[4] = info[5] = info[6] = 1;
+	mw_store_release((uint32_t *)(info + 0), (uint32_t)SMD_SS_OPENED);
+	mw_store_release(info + 0x0A, (uint8_t)1);
+	assert_int_equal(mw_irq_raise(smem_soc(f->apps.sm), in_modem), 0);
+	ev = ag_call(a, OP_EVENT, 0, SMD_EV_OPEN, 2000, 0, NULL, 0);
+	if (!(ev & SMD_EV_OPEN))
+		fail_msg("no SMD_EV_OPEN after apps went OPENED (%lld: %s)",
+			 (long long)ev, a->err);
+	assert_int_equal(ag_call(a, OP_STATE, 0, 0, 0, 0, NULL, 0),
+			 SMD_SS_OPENED | SMD_SS_OPENED << 8);
+	agent_stop(a);
 }
 
 /*
@@ -1940,6 +2058,8 @@ int main(void)
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 		T(test_create_lays_out_table_info_and_fifo_as_the_reference),
 		T(test_open_sets_both_halves_and_apps_sends_in_the_first_half),
+		T(test_data_arrives_once_and_in_order_both_ways),
+		T(test_remote_reports_open_when_both_halves_are_opened),
 		T(test_remote_close_drains_then_epipe_and_reopens),
 		T(test_tiocm_dtr_rts_reach_the_peer_as_dsr_cts),
 		T(test_read_interrupts_follow_the_writers_blockreadintr),

@@ -558,14 +558,17 @@ static unsigned state_change(struct smd_ch *ch, unsigned last, unsigned next)
 			go_opening(ch);
 			own = SMD_SS_OPENING;
 		}
-		if (ch->remote_role && own == SMD_SS_OPENING) {
+		/* Answer; the channel is open (SMD_EV_OPEN) only once the
+		 * peer is OPENED too. */
+		if (ch->remote_role && own == SMD_SS_OPENING)
 			set_state(ch, SMD_SS_OPENED);
-			ev |= SMD_EV_OPEN;
-		}
 		break;
 	case SMD_SS_OPENED:
 		if (own == SMD_SS_OPENING) {
 			set_state(ch, SMD_SS_OPENED);
+			ev |= SMD_EV_OPEN;
+		} else if (own == SMD_SS_OPENED) {
+			/* We answered earlier: open now. */
 			ev |= SMD_EV_OPEN;
 		} else if (own == SMD_SS_CLOSED || own == SMD_SS_CLOSING) {
 			/* The peer reopened while we were down: open again. */
