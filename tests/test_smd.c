@@ -1074,6 +1074,47 @@ static unsigned line_of(struct fx *f, const char *name)
 }
 
 /*
+ * Apps waits in OPENING for the remote's OPENED (msm: a CLOSED remote does
+ * not move an OPENING apps anywhere, §6.6); when it never comes, smd_open
+ * times out and leaves apps's half CLOSED.
+ */
+static void test_apps_open_waits_in_opening_then_times_out_closed(
+	void **state)
+{
+	struct fx *f = *state;
+	struct agent *a;
+	struct smd_ch *ch = NULL;
+	uint8_t *info;
+	long long t0;
+	int64_t seen;
+	int ret, cid;
+
+	apps_open(f);
+	a = agent_start(f, "modem");
+	cid = (int)ag_call(a, OP_CREATE, 0, SMD_APPS_MODEM, SMD_XFER_STREAM,
+			   1024, "NEVER", 6);
+	assert_true(cid >= 0);
+	info = item(&f->apps, ITEM_INFO((unsigned)cid), 40);
+	/* The modem watches apps's state (ch0) while apps waits. */
+	ag_send(a, OP_WATCH, 0, (int)ITEM_INFO((unsigned)cid), 0, 600, NULL, 0);
+	t0 = now_ms();
+	ret = smd_open(f->apps.d, "NEVER", SMD_APPS_MODEM, 0, 400, &ch);
+	assert_int_equal(ret, -ETIMEDOUT);
+	assert_null(ch);
+	assert_true(now_ms() - t0 >= 400);
+	assert_non_null(strstr(mw_last_error(), "NEVER"));
+	assert_non_null(strstr(mw_last_error(), "never opened"));
+	seen = ag_recv(a, NULL, 0, NULL);
+	if (!(seen & (1 << SMD_SS_OPENING)) || (seen & ~0x3ll))
+		fail_msg("apps's half went through states 0x%llx while it "
+			 "waited, expected CLOSED and OPENING only (0x3)",
+			 (long long)seen);
+	assert_int_equal(half_get(info, false, 0, H_STATE), SMD_SS_CLOSED);
+	assert_int_equal(half_get(info, false, 1, H_STATE), SMD_SS_CLOSED);
+	agent_stop(a);
+}
+
+/*
  * The remote half driven by the library in the remote role, apps's half by
  * hand as a msm kernel writes it: SMD_EV_OPEN is reported to the remote when
  * both halves are OPENED, not when it answers OPENING.
@@ -2059,6 +2100,7 @@ int main(void)
 		T(test_create_lays_out_table_info_and_fifo_as_the_reference),
 		T(test_open_sets_both_halves_and_apps_sends_in_the_first_half),
 		T(test_data_arrives_once_and_in_order_both_ways),
+		T(test_apps_open_waits_in_opening_then_times_out_closed),
 		T(test_remote_reports_open_when_both_halves_are_opened),
 		T(test_remote_close_drains_then_epipe_and_reopens),
 		T(test_tiocm_dtr_rts_reach_the_peer_as_dsr_cts),

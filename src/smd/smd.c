@@ -580,7 +580,9 @@ static unsigned state_change(struct smd_ch *ch, unsigned last, unsigned next)
 		}
 		break;
 	case SMD_SS_CLOSED:
-		if (own == SMD_SS_OPENED || own == SMD_SS_OPENING) {
+		/* msm: only an OPENED side closes; an OPENING one goes on
+		 * waiting for the peer's OPENED (§6.6). */
+		if (own == SMD_SS_OPENED) {
 			set_state(ch, SMD_SS_CLOSING);
 			ch->cur_packet = 0; /* drop a partial packet */
 			ev |= SMD_EV_CLOSE;
