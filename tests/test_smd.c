@@ -1230,6 +1230,39 @@ static void test_remote_close_drains_then_epipe_and_reopens(void **state)
 }
 
 /*
+ * Packet channel: apps read part of a packet when the remote closed.  The
+ * rest of that packet and the packets after it are still delivered whole.
+ */
+static void test_remote_close_keeps_the_rest_of_a_partly_read_packet(
+	void **state)
+{
+	struct fx *f = *state;
+	uint8_t out[150], in[200];
+	struct smd_ch *ch;
+	struct agent *a;
+	int ev;
+
+	apps_open(f);
+	a = agent_start(f, "modem");
+	ch = open_pair(f, a, 0, "PKTCLOSE", SMD_APPS_MODEM, SMD_XFER_PACKET,
+		       4096);
+	fill_random(out, sizeof(out), 21);
+	assert_int_equal(ag_call(a, OP_WRITE, 0, 1000, 0, 0, out, 100), 100);
+	assert_int_equal(ag_call(a, OP_WRITE, 0, 1000, 0, 0, out + 100, 50),
+			 50);
+	assert_int_equal(smd_read(ch, in, 10, 1000), 10);
+	AG_OK(ag_call(a, OP_CLOSE, 0, 0, 0, 0, NULL, 0), a);
+	ev = smd_wait_event(ch, SMD_EV_CLOSE, 2000);
+	assert_true(ev > 0 && (ev & SMD_EV_CLOSE));
+	assert_int_equal(smd_read(ch, in + 10, sizeof(in), 1000), 90);
+	assert_int_equal(smd_read(ch, in + 100, sizeof(in), 1000), 50);
+	assert_memory_equal(in, out, 150);
+	assert_int_equal(smd_read(ch, in, sizeof(in), 0), -EPIPE);
+	smd_close(ch);
+	agent_stop(a);
+}
+
+/*
  * TIOCM (§6.9): DTR and RTS out of one side are DSR and CTS of the other;
  * every change is an SMD_EV_STATUS for the peer.
  */
@@ -2103,6 +2136,7 @@ int main(void)
 		T(test_apps_open_waits_in_opening_then_times_out_closed),
 		T(test_remote_reports_open_when_both_halves_are_opened),
 		T(test_remote_close_drains_then_epipe_and_reopens),
+		T(test_remote_close_keeps_the_rest_of_a_partly_read_packet),
 		T(test_tiocm_dtr_rts_reach_the_peer_as_dsr_cts),
 		T(test_read_interrupts_follow_the_writers_blockreadintr),
 		T(test_packet_writes_are_whole_or_refused),

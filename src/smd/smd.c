@@ -581,10 +581,11 @@ static unsigned state_change(struct smd_ch *ch, unsigned last, unsigned next)
 		break;
 	case SMD_SS_CLOSED:
 		/* msm: only an OPENED side closes; an OPENING one goes on
-		 * waiting for the peer's OPENED (§6.6). */
+		 * waiting for the peer's OPENED (§6.6).  The packet being read
+		 * stays current: its rest is still in the FIFO, and go_opening()
+		 * forgets it on a reopen. */
 		if (own == SMD_SS_OPENED) {
 			set_state(ch, SMD_SS_CLOSING);
-			ch->cur_packet = 0; /* drop a partial packet */
 			ev |= SMD_EV_CLOSE;
 		}
 		break;
