@@ -1755,6 +1755,98 @@ static void test_bad_table_entries_are_listed_with_problem_and_refused(
 	agent_stop(a);
 }
 
+/*
+ * A peer that keeps flipping the indices apps uses (the tail apps writes in
+ * the modem's half, apps's own head) between sound values and 0x7fffff00:
+ * apps must use the copy it checked, never read the field again and index
+ * with that.  Apps runs in a child so that a crash is reported as one.
+ */
+static void test_racing_peer_indices_never_take_apps_outside_the_fifo(
+	void **state)
+{
+	struct fx *f = *state;
+	const long long run_ms = 1500;
+	struct agent *a;
+	uint8_t data[500] = { 0 };
+	pid_t apps, flipper;
+	int st;
+
+	a = agent_start(f, "modem");
+	AG_OK(ag_call(a, OP_OPEN, 0, SMD_APPS_MODEM, SMD_XFER_STREAM, 1024,
+		      "RACE", 5),
+	      a);
+	ag_send(a, OP_SERVE, 0, 5000, 0, 0, NULL, 0);
+	apps = fork();
+	assert_true(apps >= 0);
+	if (apps == 0) {
+		long long end = now_ms() + run_ms;
+		unsigned refused = 0, moved = 0;
+		struct smd_ch *ch;
+		struct side s;
+		uint8_t b[4];
+
+		child_init();
+		if (side_open(&s, f->path, "apps"))
+			_exit(10);
+		while (now_ms() < end) {
+			ssize_t n = 0;
+
+			if (smd_open(s.d, "RACE", SMD_APPS_MODEM, 0, 2000, &ch))
+				_exit(11);
+			while (n >= 0 || n == -EAGAIN) {
+				n = smd_read(ch, b, 1, 0);
+				if (n > 0)
+					moved++;
+				if (n >= 0 || n == -EAGAIN)
+					n = smd_write(ch, "x", 1, 0);
+				if (n > 0)
+					moved++;
+			}
+			if (n != -EPROTO)
+				_exit(12);
+			refused++;
+			smd_close(ch);
+		}
+		side_close(&s);
+		_exit(refused && moved ? 0 : 13);
+	}
+	assert_true(ag_recv(a, NULL, 0, NULL) == 1);
+	assert_int_equal(ag_call(a, OP_WRITE, 0, 0, 0, 0, data, 500), 500);
+	flipper = fork();
+	assert_true(flipper >= 0);
+	if (flipper == 0) {
+		long long end = now_ms() + run_ms + 500;
+		struct side s;
+		uint32_t *tail, *head, i;
+		void *p;
+
+		child_init();
+		if (side_open(&s, f->path, NULL) ||
+		    smem_get_addr(s.sm, ITEM_INFO(0), &p, NULL))
+			_exit(1);
+		tail = (uint32_t *)((uint8_t *)p + 20 + 0x0C); /* ch1.tail */
+		head = (uint32_t *)((uint8_t *)p + 0x10);      /* ch0.head */
+		while (now_ms() < end)
+			for (i = 0; i < 100000; i++) {
+				mw_store_release(tail, 0u);
+				mw_store_release(head, 0u);
+				mw_store_release(tail, 0x7fffff00u);
+				mw_store_release(head, 0x7fffff00u);
+			}
+		_exit(0);
+	}
+	f->bg[0] = flipper;
+	st = wait_exit(apps, 10000);
+	assert_int_equal(wait_exit(flipper, 5000), 0);
+	f->bg[0] = 0;
+	if (st)
+		fail_msg("apps ended with %d%s", st,
+			 st > 128 ? " (killed by a signal: it touched memory "
+				    "outside the FIFO)"
+				  : "");
+	agent_stop(a);
+}
+
 /* ----------------------------------------------------------- dead peer */
 
 /* A killer process: SIGKILL @victim after @ms. */
@@ -2144,6 +2236,7 @@ int main(void)
 		T(test_write_atomic_is_all_or_nothing),
 		T(test_hostile_peer_half_is_refused_naming_field_and_value),
 		T(test_bad_table_entries_are_listed_with_problem_and_refused),
+		T(test_racing_peer_indices_never_take_apps_outside_the_fifo),
 		T(test_blocked_calls_return_epipe_when_the_peer_is_killed),
 		T(test_loopback_peer_echoes_and_the_cli_sees_it),
 		T(test_peer_channels_option_serves_source_and_sink),

@@ -1132,7 +1132,11 @@ ssize_t smd_read(struct smd_ch *ch, void *buf, size_t len, int timeout_ms)
 	}
 	if ((size_t)avail > len)
 		avail = (int)len;
-	rx_avail(ch, &tail);
+	/* NOTE: tail lives in shared memory: index only with the copy that
+	 * was checked, never with a second read the peer may have changed. */
+	ret = rx_avail(ch, &tail);
+	if (ret < 0)
+		return ret;
 	fifo_in(ch, tail, buf, (uint32_t)avail);
 	rx_consume(ch, tail, (uint32_t)avail);
 	if (ch->packet)
@@ -1155,17 +1159,23 @@ int smd_write_avail(struct smd_ch *ch)
 	return n > SMD_HEADER_SIZE ? n - SMD_HEADER_SIZE : 0;
 }
 
-/* Write exactly @n bytes now (the caller checked the space). */
-static void put(struct smd_ch *ch, const void *hdr, uint32_t hlen,
-		const void *buf, uint32_t n)
+/* Write exactly @n bytes now (the caller checked the space); 0 or -EPROTO
+ * when the peer moved our head outside the FIFO meanwhile. */
+static int put(struct smd_ch *ch, const void *hdr, uint32_t hlen,
+	       const void *buf, uint32_t n)
 {
 	uint32_t head;
+	int ret;
 
-	tx_free(ch, &head);
+	/* NOTE: the head checked here is the one written through. */
+	ret = tx_free(ch, &head);
+	if (ret < 0)
+		return ret;
 	if (hlen)
 		fifo_out(ch, head, hdr, hlen);
 	fifo_out(ch, (head + hlen) & ch->mask, buf, n);
 	tx_publish(ch, head, hlen + n);
+	return 0;
 }
 
 /* Wait until @need bytes fit; 0, or -errno (not open, timeout...). */
@@ -1211,7 +1221,9 @@ static ssize_t write_packet(struct smd_ch *ch, const void *buf, size_t len,
 			 deadline_of(timeout_ms), timeout_ms == 0);
 	if (ret)
 		return ret;
-	put(ch, hdr, SMD_HEADER_SIZE, buf, (uint32_t)len);
+	ret = put(ch, hdr, SMD_HEADER_SIZE, buf, (uint32_t)len);
+	if (ret)
+		return ret;
 	return (ssize_t)len;
 }
 
@@ -1233,7 +1245,9 @@ static ssize_t write_stream(struct smd_ch *ch, const void *buf, size_t len,
 			return n;
 		if ((size_t)n > len - done)
 			n = (int)(len - done);
-		put(ch, NULL, 0, p + done, (uint32_t)n);
+		ret = put(ch, NULL, 0, p + done, (uint32_t)n);
+		if (ret)
+			return done ? (ssize_t)done : ret;
 		done += (size_t)n;
 	}
 	return (ssize_t)done;
@@ -1272,7 +1286,9 @@ ssize_t smd_write_atomic(struct smd_ch *ch, const void *buf, size_t len)
 	ret = wait_space(ch, (uint32_t)len, -1, true);
 	if (ret)
 		return ret;
-	put(ch, NULL, 0, buf, (uint32_t)len);
+	ret = put(ch, NULL, 0, buf, (uint32_t)len);
+	if (ret)
+		return ret;
 	return (ssize_t)len;
 }
 
@@ -1296,7 +1312,9 @@ int smd_write_start(struct smd_ch *ch, size_t len, int timeout_ms)
 			 timeout_ms == 0);
 	if (ret)
 		return ret;
-	put(ch, hdr, SMD_HEADER_SIZE, NULL, 0);
+	ret = put(ch, hdr, SMD_HEADER_SIZE, NULL, 0);
+	if (ret)
+		return ret;
 	ch->seg_left = (int64_t)len;
 	return 0;
 }
