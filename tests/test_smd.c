@@ -1504,6 +1504,53 @@ static void test_packet_reads_stop_at_boundaries_and_skip_empty(
 	agent_stop(a);
 }
 
+static void test_segmented_write_delivers_one_packet(void **state)
+{
+	struct fx *f = *state;
+	uint8_t out[200], in[300];
+	struct smd_ch *ch, *st;
+	struct agent *a;
+
+	apps_open(f);
+	a = agent_start(f, "modem");
+	ch = open_pair(f, a, 0, "SEGMENTS", SMD_APPS_MODEM, SMD_XFER_PACKET,
+		       1024);
+	st = open_pair(f, a, 1, "SEGSTREAM", SMD_APPS_MODEM, SMD_XFER_STREAM,
+		       1024);
+	fill_random(out, sizeof(out), 51);
+	assert_int_equal(smd_write_start(st, 10, 0), -EINVAL);
+	assert_int_equal(smd_write_segment(ch, out, 1, 0), -EINVAL);
+	assert_int_equal(smd_write_end(ch), -EINVAL);
+	assert_int_equal(smd_write_start(ch, 0, 0), -EINVAL);
+
+	assert_int_equal(smd_write_start(ch, 100, 0), 0);
+	assert_int_equal(smd_write_start(ch, 100, 0), -EBUSY);
+	assert_int_equal(smd_write(ch, out, 5, 0), -EBUSY);
+	assert_int_equal(smd_write_atomic(ch, out, 5), -EBUSY);
+	assert_int_equal(smd_write_segment(ch, out, 30, 0), 30);
+	assert_int_equal(smd_write_segment(ch, out + 30, 71, 0), -E2BIG);
+	assert_int_equal(smd_write_segment(ch, out + 30, 70, 0), 70);
+	assert_int_equal(smd_write_end(ch), 0);
+	assert_int_equal(smd_write(ch, out + 100, 7, 0), 7);
+	ag_send(a, OP_READ, 0, sizeof(in), 1000, 0, NULL, 0);
+	assert_int_equal(ag_recv(a, in, sizeof(in), NULL), 100);
+	assert_memory_equal(in, out, 100);
+	ag_send(a, OP_READ, 0, sizeof(in), 1000, 0, NULL, 0);
+	assert_int_equal(ag_recv(a, in, sizeof(in), NULL), 7);
+	assert_memory_equal(in, out + 100, 7);
+
+	/* a segmented packet larger than the FIFO streams through it */
+	ag_send(a, OP_READ, 0, 1, 0, 0, NULL, 0); /* nothing yet */
+	assert_int_equal(ag_recv(a, NULL, 0, NULL), -EAGAIN);
+	assert_int_equal(smd_write_start(ch, 50, 0), 0);
+	assert_int_equal(smd_write_segment(ch, out, 20, 0), 20);
+	assert_int_equal(smd_write_end(ch), -E2BIG);
+	assert_non_null(strstr(mw_last_error(), "30"));
+	smd_close(ch);
+	smd_close(st);
+	agent_stop(a);
+}
+
 /* smd_write_atomic: every byte or none, never blocking. */
 static void test_write_atomic_is_all_or_nothing(void **state)
 {
@@ -2233,6 +2280,7 @@ int main(void)
 		T(test_read_interrupts_follow_the_writers_blockreadintr),
 		T(test_packet_writes_are_whole_or_refused),
 		T(test_packet_reads_stop_at_boundaries_and_skip_empty),
+		T(test_segmented_write_delivers_one_packet),
 		T(test_write_atomic_is_all_or_nothing),
 		T(test_hostile_peer_half_is_refused_naming_field_and_value),
 		T(test_bad_table_entries_are_listed_with_problem_and_refused),

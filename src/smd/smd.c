@@ -1018,6 +1018,11 @@ static void fifo_out(struct smd_ch *ch, uint32_t at, const void *buf,
 {
 	uint32_t first = ch->size - at < n ? ch->size - at : n;
 
+	/* NOTE: smd_write_start() writes a header and no payload (buf NULL):
+	 * memcpy from NULL is undefined even for 0 bytes. */
+	if (!n)
+		return;
+
 	memcpy(ch->tx + at, buf, first);
 	memcpy(ch->tx, (const uint8_t *)buf + first, n - first);
 }
