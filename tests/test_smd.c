@@ -1896,6 +1896,107 @@ static void test_racing_peer_indices_never_take_apps_outside_the_fifo(
 
 /* ----------------------------------------------------------- dead peer */
 
+/*
+ * The modem holds a hardware mutex and has data queued both ways when it is
+ * killed.  Apps notices within a second: SMD_EV_CLOSE, the modem's half
+ * CLOSED with its signals down, the mutex free, the slot reaped; what the
+ * modem had sent is still read, then -EPIPE.  A new modem process opens the
+ * channel again and apps follows: open, and fresh data flows both ways.
+ */
+static void test_killed_peer_is_noticed_and_its_channel_reopens(
+	void **state)
+{
+	struct fx *f = *state;
+	uint8_t out[1000], in[1000];
+	struct mw_proc_state ps;
+	struct smd_ch *ch;
+	struct agent *a;
+	unsigned own, peer;
+	uint32_t owner, smsm;
+	uint8_t *info;
+	long long t0, dt;
+	int ev;
+
+	apps_open(f);
+	a = agent_start(f, "modem");
+	ch = open_pair(f, a, 0, "DEADPEER", SMD_APPS_MODEM, SMD_XFER_STREAM,
+		       4096);
+	info = item(&f->apps, ITEM_INFO(smd_ch_info(ch)->cid), 40);
+	AG_OK(ag_call(a, OP_LOCK, 0, 7, 0, 0, NULL, 0), a);
+	assert_int_equal(smem_lock_owner(f->apps.sm, 7, &owner), 0);
+	assert_int_equal(owner, 2); /* the modem's hardware id */
+	AG_OK(ag_call(a, OP_SMSM, 0, 0, (int)(SMSM_INIT | SMSM_SMDINIT), 0,
+		      NULL, 0),
+	      a);
+	assert_int_equal(smd_smsm_change(f->apps.d, 0,
+					 SMSM_SMD_LOOPBACK | SMSM_INIT |
+						 SMSM_RUN),
+			 0);
+	assert_int_equal(smd_smsm_get(f->apps.d, 1, &smsm), 0);
+	assert_int_equal(smsm, SMSM_INIT | SMSM_SMDINIT);
+	fill_random(out, sizeof(out), 71);
+	assert_int_equal(ag_call(a, OP_WRITE, 0, 1000, 0, 0, out, 100), 100);
+	assert_int_equal(smd_write(ch, out, 50, 1000), 50);
+	smd_wait_event(ch, ~0u, 0);
+
+	assert_int_equal(kill(a->pid, SIGKILL), 0);
+	t0 = now_ms();
+	assert_int_equal(wait_exit(a->pid, 5000), 128 + SIGKILL);
+	a->pid = 0;
+	close(a->fd);
+	a->fd = -1;
+	ev = smd_wait_event(ch, SMD_EV_CLOSE, 3000);
+	dt = now_ms() - t0;
+	if (!(ev > 0 && (ev & SMD_EV_CLOSE)) || dt >= 1000)
+		fail_msg("after the kill: events %d after %lld ms (%s)", ev, dt,
+			 mw_last_error());
+	smd_ch_state(ch, &own, &peer);
+	assert_int_equal(own, SMD_SS_CLOSING);
+	assert_int_equal(peer, SMD_SS_CLOSED);
+	assert_int_equal(half_get(info, false, 1, H_STATE), SMD_SS_CLOSED);
+	assert_int_equal(half_get(info, false, 1, H_DSR), 0);
+	assert_int_equal(half_get(info, false, 1, H_CTS), 0);
+	assert_int_equal(half_get(info, false, 1, H_CD), 0);
+	assert_int_equal(smem_lock_owner(f->apps.sm, 7, &owner), 0);
+	assert_int_equal(owner, 0);
+	assert_int_equal(mw_soc_proc_state(smem_soc(f->apps.sm), 1, &ps), 0);
+	assert_int_equal(ps.os_pid, 0);
+	/* §6.6: its SMSM word zeroed; apps drops INIT and SMD_LOOPBACK. */
+	assert_int_equal(smd_smsm_get(f->apps.d, 1, &smsm), 0);
+	assert_int_equal(smsm, 0);
+	assert_int_equal(smd_smsm_get(f->apps.d, 0, &smsm), 0);
+	assert_int_equal(smsm, SMSM_RUN);
+	assert_false(smd_is_open(ch));
+	assert_int_equal(smd_read(ch, in, sizeof(in), 1000), 100);
+	assert_memory_equal(in, out, 100);
+	assert_int_equal(smd_read(ch, in, sizeof(in), 1000), -EPIPE);
+	assert_int_equal(smd_write(ch, out, 10, 1000), -EPIPE);
+
+	/* A new modem process. */
+	a = agent_start(f, "modem");
+	AG_OK(ag_call(a, OP_OPEN, 0, SMD_APPS_MODEM, SMD_XFER_STREAM, 4096,
+		      "DEADPEER", 9),
+	      a);
+	ag_send(a, OP_SERVE, 0, 3000, 0, 0, NULL, 0);
+	ev = smd_wait_event(ch, SMD_EV_OPEN, 3000);
+	if (!(ev > 0 && (ev & SMD_EV_OPEN)))
+		fail_msg("no reopen: %d %s", ev, mw_last_error());
+	assert_int_equal(ag_recv(a, NULL, 0, NULL), 1);
+	assert_true(smd_is_open(ch));
+	fill_random(out, sizeof(out), 72);
+	assert_int_equal(smd_write(ch, out, 1000, 1000), 1000);
+	ag_read_exact(a, 0, in, 1000); /* not the 50 stale bytes */
+	assert_memory_equal(in, out, 1000);
+	ag_send(a, OP_READ, 0, 10, 0, 0, NULL, 0);
+	assert_int_equal(ag_recv(a, NULL, 0, NULL), -EAGAIN);
+	assert_int_equal(ag_call(a, OP_WRITE, 0, 1000, 0, 0, out + 1, 500),
+			 500);
+	apps_read_exact(ch, in, 500);
+	assert_memory_equal(in, out + 1, 500);
+	smd_close(ch);
+	agent_stop(a);
+}
+
 /* A killer process: SIGKILL @victim after @ms. */
 static pid_t kill_later(pid_t victim, int ms)
 {
@@ -2205,6 +2306,44 @@ static void test_loopback_peer_echoes_and_the_cli_sees_it(void **state)
 		fail_msg("no LOOPBACK statistics: '%s'", o.buf);
 }
 
+static void test_peer_crash_exits_3_and_apps_sees_loopback_go_down(
+	void **state)
+{
+	struct fx *f = *state;
+	struct smd_ch *ch = NULL;
+	struct bgout o;
+	uint8_t *info, buf[16];
+	uint32_t smsm;
+	long long t0;
+	int ret, ev;
+
+	start_peer(f, 0, &o, ARGV("--crash", "300"));
+	apps_open(f);
+	ret = smd_open(f->apps.d, "LOOPBACK", SMD_APPS_MODEM, 0, 5000, &ch);
+	if (ret)
+		fail_msg("open LOOPBACK: %s", mw_last_error());
+	info = item(&f->apps, ITEM_INFO(smd_ch_info(ch)->cid), 40);
+	t0 = now_ms();
+	ev = smd_wait_event(ch, SMD_EV_CLOSE, 3000);
+	if (!(ev > 0 && (ev & SMD_EV_CLOSE)))
+		fail_msg("LOOPBACK stayed up: %d %s", ev, mw_last_error());
+	assert_true(now_ms() - t0 < 1500);
+	assert_int_equal(wait_exit(f->bg[0], 3000), 3);
+	f->bg[0] = 0;
+	assert_true(await_text(&o, "crashing", 1000));
+	close(o.fd);
+	assert_false(smd_is_open(ch));
+	assert_int_equal(smd_read(ch, buf, sizeof(buf), 500), -EPIPE);
+	assert_int_equal(half_get(info, false, 1, H_STATE), SMD_SS_CLOSED);
+	/* The restart also took the loopback request and the modem's SMSM
+	 * state down (§6.6). */
+	assert_int_equal(smd_smsm_get(f->apps.d, 0, &smsm), 0);
+	assert_false(smsm & SMSM_SMD_LOOPBACK);
+	assert_int_equal(smd_smsm_get(f->apps.d, 1, &smsm), 0);
+	assert_int_equal(smsm, 0);
+	smd_close(ch);
+}
+
 static void test_peer_channels_option_serves_source_and_sink(void **state)
 {
 	static uint8_t out[200000];
@@ -2285,8 +2424,10 @@ int main(void)
 		T(test_hostile_peer_half_is_refused_naming_field_and_value),
 		T(test_bad_table_entries_are_listed_with_problem_and_refused),
 		T(test_racing_peer_indices_never_take_apps_outside_the_fifo),
+		T(test_killed_peer_is_noticed_and_its_channel_reopens),
 		T(test_blocked_calls_return_epipe_when_the_peer_is_killed),
 		T(test_loopback_peer_echoes_and_the_cli_sees_it),
+		T(test_peer_crash_exits_3_and_apps_sees_loopback_go_down),
 		T(test_peer_channels_option_serves_source_and_sink),
 #undef T
 	};

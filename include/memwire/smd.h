@@ -249,8 +249,10 @@ int smd_create(struct smd *d, const char *name, unsigned edge, unsigned xfer,
 
 /**
  * smd_reset_peer() - subsystem restart of processor @pid: release its
- * hardware mutexes, move its half of every channel on its edges to CLOSING
- * then CLOSED with signals cleared, and interrupt.  Return: channels reset.
+ * hardware mutexes, zero its SMSM state (for the modem, apps also clears
+ * INIT, SMD_LOOPBACK and RESET in its own), move its half of every channel
+ * on its edges to CLOSING then CLOSED with signals cleared, and interrupt.
+ * Return: channels reset.
  */
 int smd_reset_peer(struct smd *d, unsigned pid);
 

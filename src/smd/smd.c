@@ -1500,6 +1500,29 @@ int smd_create(struct smd *d, const char *name, unsigned edge, unsigned xfer,
 	return cid;
 }
 
+static int smsm_state(struct smd *d, uint32_t **state, uint32_t *entries);
+
+/*
+ * The SMSM half of a subsystem restart (§6.6, smd_channel_reset): the dead
+ * processor's state word is zeroed, and for the modem apps drops INIT,
+ * SMD_LOOPBACK and RESET from its own, so that a restarted modem sees the
+ * loopback request rise again.  Nothing to do without an SMSM state item.
+ */
+static void smsm_reset(struct smd *d, unsigned pid)
+{
+	uint32_t *state, n;
+	void *p;
+
+	if (pid > PID_DSPS ||
+	    smem_get_addr(d->sm, SMEM_SMSM_SHARED_STATE, &p, NULL) ||
+	    smsm_state(d, &state, &n) || pid >= n)
+		return;
+	mw_store_release(&state[pid], 0u);
+	if (pid == PID_MODEM && d->self == PID_APPS)
+		smd_smsm_change(d, SMSM_INIT | SMSM_SMD_LOOPBACK | SMSM_RESET,
+				0);
+}
+
 int smd_reset_peer(struct smd *d, unsigned pid)
 {
 	struct smd_info info[SMD_CHANNELS];
@@ -1511,6 +1534,7 @@ int smd_reset_peer(struct smd *d, unsigned pid)
 	mw_clear_error();
 	if (proc >= 0)
 		mw_hwmutex_release_all(d->soc, d->plat->procs[proc].hwmutex_id);
+	smsm_reset(d, pid);
 	ret = table(d, &t);
 	if (ret)
 		return ret == -ENOENT ? 0 : ret;
