@@ -2404,6 +2404,41 @@ static void test_peer_channels_option_serves_source_and_sink(void **state)
 		fail_msg("sink statistics: '%s'", o.buf);
 }
 
+/* A stream source is one unbroken run of little-endian u32 counters,
+ * however the reader's sizes cut it. */
+static void test_peer_stream_source_counts_without_gaps(void **state)
+{
+	static uint8_t in[300000];
+	struct fx *f = *state;
+	struct smd_ch *z = NULL;
+	struct gen g = { 5 };
+	struct bgout o;
+	size_t got = 0, i;
+
+	start_peer(f, 0, &o, ARGV("--channels", "Z:source:stream"));
+	apps_open(f);
+	assert_int_equal(smd_open(f->apps.d, "Z", SMD_APPS_MODEM, 0, 5000, &z),
+			 0);
+	while (got < sizeof(in)) {
+		size_t want = 1 + gen_next(&g) % 5000;
+		ssize_t n = smd_read(z, in + got,
+				     want < sizeof(in) - got ? want
+							     : sizeof(in) - got,
+				     2000);
+
+		if (n <= 0)
+			fail_msg("read after %zu: %zd %s", got, n,
+				 mw_last_error());
+		got += (size_t)n;
+	}
+	for (i = 0; i + 4 <= got; i += 4)
+		if (le32(in + i) != i / 4)
+			fail_msg("byte %zu: counter %u, expected %zu", i,
+				 le32(in + i), i / 4);
+	smd_close(z);
+	stop_peer(f, 0, &o);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -2429,6 +2464,7 @@ int main(void)
 		T(test_loopback_peer_echoes_and_the_cli_sees_it),
 		T(test_peer_crash_exits_3_and_apps_sees_loopback_go_down),
 		T(test_peer_channels_option_serves_source_and_sink),
+		T(test_peer_stream_source_counts_without_gaps),
 #undef T
 	};
 

@@ -357,7 +357,7 @@ static void serve(struct peer_ch *c, bool loopback_on)
 		/* Not asked for yet: leave the data where it is. */
 		return;
 	}
-	/* Flush what an echo could not write yet, first. */
+	/* Flush what an echo (or a stream source) could not write yet. */
 	while (c->pend_len) {
 		n = smd_write(c->ch, c->pend, c->pend_len, 0);
 		if (n <= 0)
@@ -403,8 +403,15 @@ static void serve(struct peer_ch *c, bool loopback_on)
 				return;
 			}
 			c->tx += (uint64_t)n;
-			/* A partial stream write: rewind the rest. */
-			c->seq -= (len - (uint32_t)n + 3) / 4;
+			/* A partial stream write may end inside a counter:
+			 * the unsent bytes are the next of the stream, sent
+			 * first next time (regenerating them from a rewound
+			 * counter repeated the bytes of the cut word). */
+			if ((uint32_t)n < len) {
+				c->pend_len = len - (size_t)n;
+				memcpy(c->pend, buf + n, c->pend_len);
+				return;
+			}
 		}
 	}
 }
