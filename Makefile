@@ -30,12 +30,10 @@ demo: build
 	$(BUILD)/memwire demo
 
 bench: build
-	$(MESON) compile -C $(BUILD) bench/bench_core bench/bench_smem bench/bench_smd
-	$(BUILD)/bench/bench_core
-	@echo
-	$(BUILD)/bench/bench_smem
-	@echo
-	$(BUILD)/bench/bench_smd
+	$(MESON) compile -C $(BUILD) benches
+	@set -e; for b in $$($(MESON) introspect $(BUILD) --targets | \
+		python3 -c 'import json,sys; print(" ".join(t["filename"][0] for t in json.load(sys.stdin) if t["name"].startswith("bench_")))'); do \
+		echo "== $$b"; $$b; echo; done
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

@@ -842,19 +842,6 @@ static void test_usage_errors_exit_2_one_line(void **state)
 	assert_int_equal(count_entries(f->dir, ""), 0);
 }
 
-static void test_not_built_families_exit_2(void **state)
-{
-	static const char *const fam[] = { "hgcm", "shfl",
-					   "hda" };
-	size_t i;
-
-	for (i = 0; i < sizeof(fam) / sizeof(fam[0]); i++) {
-		tu_check_error_any_line(TU_ARGV(fam[i]), 2, "not built");
-		tu_check_error_any_line(TU_ARGV(fam[i], "list"), 2,
-					"not built");
-	}
-}
-
 /* ================================================ 3. operational errors */
 
 static void test_region_info_missing_file_fails(void **state)
@@ -1152,7 +1139,6 @@ int main(void)
 		T(test_demo_json_matches_text),
 		T(test_pretty_json_equals_compact),
 		T(test_usage_errors_exit_2_one_line),
-		T(test_not_built_families_exit_2),
 		T(test_region_info_missing_file_fails),
 		T(test_region_info_short_file_fails),
 		T(test_region_info_bad_magic_fails),

@@ -145,6 +145,9 @@ int do_region(int argc, char **argv);
 int do_demo(int argc, char **argv);
 int do_smem(int argc, char **argv);
 int do_smd(int argc, char **argv);
+int do_hgcm(int argc, char **argv);
+int do_shfl(int argc, char **argv);
+int do_hda(int argc, char **argv);
 int do_smd_mount(int argc, char **argv, struct region_opts *ro,
 		 const char *proc, int timeout_ms);
 

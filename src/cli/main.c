@@ -13,28 +13,6 @@
 
 #include "cli/cli.h"
 
-/* Families that later issues build.  They say so; they do not pretend. */
-static const struct {
-	const char *family;
-	int issue;
-} planned[] = {
-	{ "hda", 5 }, { "hgcm", 6 }, { "shfl", 7 },
-};
-
-static int do_not_built(int argc, char **argv)
-{
-	size_t i;
-
-	/* argv[0] is what was typed: a prefix cmd_select() found unambiguous */
-	for (i = 0; i < sizeof(planned) / sizeof(planned[0]); i++)
-		if (!strncmp(planned[i].family, argv[0], strlen(argv[0])))
-			return usage_error("'%s' is not built yet in memwire "
-					   "%s (tracked as issue %d)",
-					   planned[i].family, mw_version(),
-					   planned[i].issue);
-	return usage_error("'%s' is not built yet", argv[0]);
-}
-
 static int do_version(int argc, char **argv)
 {
 	print_str("version", "memwire %s\n", mw_version());
@@ -47,9 +25,9 @@ static const struct cmd families[] = {
 	  "Qualcomm shared-memory heap: items, versions, locks, log" },
 	{ "smd", do_smd, "{ls | peer | cat | watch | mount}",
 	  "Qualcomm SMD channels: list, run a remote processor, netcat" },
-	{ "hgcm", do_not_built, "VERB ...", "VirtualBox HGCM calls (not built yet)" },
-	{ "shfl", do_not_built, "VERB ...", "VirtualBox shared folders (not built yet)" },
-	{ "hda", do_not_built, "VERB ...", "HD Audio verb capture (not built yet)" },
+	{ "hgcm", do_hgcm, "{host | call | decode}", "VirtualBox HGCM: host, calls, request decoder" },
+	{ "shfl", do_shfl, "{serve | mount | ls | cat | put | stat}", "VirtualBox shared folders: host service and guest mount" },
+	{ "hda", do_hda, "{capture | qemu | decode | diff | replay | import}", "HD Audio verbs: capture from QEMU, decode, diff, replay" },
 	{ "demo", do_demo, "[--rounds N]", "run the end-to-end demo" },
 	{ "platform", do_platform, "{list | show [NAME]}",
 	  "platforms: resources, processors, interrupt lines" },
