@@ -1,0 +1,383 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * memwire/shfl.h - VirtualBox Shared Folders ("VBoxSharedFolders") over
+ * memwire's HGCM: the wire protocol a guest client speaks, and the host
+ * service that serves host directories.
+ *
+ * Facts: ../shared/reference/hgcm_shfl.md section 2 (function numbers,
+ * parameter lists, SHFLSTRING, SHFLCREATEPARMS, SHFLFSOBJINFO, SHFLDIRINFO,
+ * SHFLVOLINFO, flags, RTFS_* bits, status codes), taken from VirtualBox 7
+ * include/VBox/shflsvc.h and Linux fs/vboxsf/shfl_hostintf.h (both MIT).
+ * Every structure is pinned with _Static_assert in src/shfl/layout.h.
+ * All fields are little-endian; memwire runs on little-endian hosts only.
+ *
+ * docs/shfl.md lists every function with its status and where memwire
+ * deliberately differs from VirtualBox.
+ */
+#ifndef MEMWIRE_SHFL_H
+#define MEMWIRE_SHFL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "memwire/hgcm.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define SHFL_SERVICE_NAME "VBoxSharedFolders"
+
+/* ----------------------------------------------- functions (§2.1) */
+
+enum shfl_fn {
+	SHFL_FN_QUERY_MAPPINGS = 1,		/* 3 parms */
+	SHFL_FN_QUERY_MAP_NAME = 2,		/* 2 */
+	SHFL_FN_CREATE = 3,			/* 3 */
+	SHFL_FN_CLOSE = 4,			/* 2 */
+	SHFL_FN_READ = 5,			/* 5 */
+	SHFL_FN_WRITE = 6,			/* 5 */
+	SHFL_FN_LOCK = 7,			/* 5 */
+	SHFL_FN_LIST = 8,			/* 8 */
+	SHFL_FN_INFORMATION = 9,		/* 5 */
+	/* 10 is not used (VERR_NOT_IMPLEMENTED) */
+	SHFL_FN_REMOVE = 11,			/* 3 */
+	SHFL_FN_MAP_FOLDER_OLD = 12,		/* 3 */
+	SHFL_FN_UNMAP_FOLDER = 13,		/* 1 */
+	SHFL_FN_RENAME = 14,			/* 4 */
+	SHFL_FN_FLUSH = 15,			/* 2 */
+	SHFL_FN_SET_UTF8 = 16,			/* 0 */
+	SHFL_FN_MAP_FOLDER = 17,		/* 4 */
+	SHFL_FN_READLINK = 18,			/* 3 */
+	SHFL_FN_SYMLINK = 19,			/* 4 */
+	SHFL_FN_SET_SYMLINKS = 20,		/* 0 */
+	SHFL_FN_QUERY_MAP_INFO = 21,		/* 5 */
+	SHFL_FN_WAIT_FOR_MAPPINGS_CHANGES = 22, /* 1, asynchronous */
+	SHFL_FN_CANCEL_MAPPINGS_CHANGES_WAITS = 23, /* 0 */
+	SHFL_FN_SET_FILE_SIZE = 24,		/* 3 */
+	SHFL_FN_QUERY_FEATURES = 25,		/* 2 */
+	SHFL_FN_COPY_FILE = 26,			/* 5 */
+	SHFL_FN_COPY_FILE_PART = 27,		/* 8 */
+	SHFL_FN_CLOSE_AND_REMOVE = 28,		/* 4 */
+	SHFL_FN_SET_ERROR_STYLE = 29,		/* 2 */
+	SHFL_FN_LAST = 29,
+};
+
+/* "CREATE", or NULL for a number that is not a function. */
+const char *shfl_fn_name(uint32_t fn);
+
+/* ------------------------------------------------- handles, limits */
+
+#define SHFL_ROOT_NIL 0xffffffffu
+#define SHFL_HANDLE_NIL (~(uint64_t)0)
+#define SHFL_HANDLE_ROOT ((uint64_t)0)
+#define SHFL_MAX_MAPPINGS 64
+#define SHFL_MAX_LEN 256
+#define SHFL_MAX_RW_COUNT (16u << 20) /* Linux shfl_hostintf.h */
+
+/* ------------------------------------------------------ flags (§2.3) */
+
+/* SHFLCREATEPARMS.CreateFlags */
+#define SHFL_CF_NONE 0x00000000u
+#define SHFL_CF_LOOKUP 0x00000001u
+#define SHFL_CF_OPEN_TARGET_DIRECTORY 0x00000002u
+#define SHFL_CF_DIRECTORY 0x00000004u
+#define SHFL_CF_ACT_MASK_IF_EXISTS 0x000000f0u
+#define SHFL_CF_ACT_OPEN_IF_EXISTS 0x00000000u
+#define SHFL_CF_ACT_FAIL_IF_EXISTS 0x00000010u
+#define SHFL_CF_ACT_REPLACE_IF_EXISTS 0x00000020u
+#define SHFL_CF_ACT_OVERWRITE_IF_EXISTS 0x00000030u
+#define SHFL_CF_ACT_MASK_IF_NEW 0x00000f00u
+#define SHFL_CF_ACT_CREATE_IF_NEW 0x00000000u
+#define SHFL_CF_ACT_FAIL_IF_NEW 0x00000100u
+#define SHFL_CF_ACCESS_MASK_RW 0x00003000u
+#define SHFL_CF_ACCESS_NONE 0x00000000u
+#define SHFL_CF_ACCESS_READ 0x00001000u
+#define SHFL_CF_ACCESS_WRITE 0x00002000u
+#define SHFL_CF_ACCESS_READWRITE 0x00003000u
+#define SHFL_CF_ACCESS_MASK_DENY 0x0000c000u
+#define SHFL_CF_ACCESS_DENYNONE 0x00000000u
+#define SHFL_CF_ACCESS_DENYREAD 0x00004000u
+#define SHFL_CF_ACCESS_DENYWRITE 0x00008000u
+#define SHFL_CF_ACCESS_DENYALL 0x0000c000u
+#define SHFL_CF_ACCESS_MASK_ATTR 0x00030000u
+#define SHFL_CF_ACCESS_ATTR_NONE 0x00000000u
+#define SHFL_CF_ACCESS_ATTR_READ 0x00010000u
+#define SHFL_CF_ACCESS_ATTR_WRITE 0x00020000u
+#define SHFL_CF_ACCESS_ATTR_READWRITE 0x00030000u
+#define SHFL_CF_ACCESS_APPEND 0x00040000u
+
+/* SHFLCREATEPARMS.Result (SHFLCREATERESULT) */
+enum shfl_create_result {
+	SHFL_NO_RESULT = 0,
+	SHFL_PATH_NOT_FOUND = 1,
+	SHFL_FILE_NOT_FOUND = 2,
+	SHFL_FILE_EXISTS = 3,
+	SHFL_FILE_CREATED = 4,
+	SHFL_FILE_REPLACED = 5,
+};
+
+/* INFORMATION flags */
+#define SHFL_INFO_MODE_MASK 0x1u
+#define SHFL_INFO_GET 0x0u
+#define SHFL_INFO_SET 0x1u
+#define SHFL_INFO_NAME 0x2u
+#define SHFL_INFO_SIZE 0x4u
+#define SHFL_INFO_FILE 0x8u
+#define SHFL_INFO_VOLUME 0x10u
+
+/* LOCK flags */
+#define SHFL_LOCK_MODE_MASK 0x3u
+#define SHFL_LOCK_CANCEL 0x0u
+#define SHFL_LOCK_SHARED 0x1u
+#define SHFL_LOCK_EXCLUSIVE 0x2u
+#define SHFL_LOCK_NOWAIT 0x0u
+#define SHFL_LOCK_WAIT 0x4u
+#define SHFL_LOCK_PARTIAL 0x0u
+#define SHFL_LOCK_ENTIRE 0x8u
+
+/* LIST flags */
+#define SHFL_LIST_NONE 0x0u
+#define SHFL_LIST_RETURN_ONE 0x1u
+#define SHFL_LIST_RESTART 0x2u
+
+/* REMOVE flags */
+#define SHFL_REMOVE_FILE 0x1u
+#define SHFL_REMOVE_DIR 0x2u
+#define SHFL_REMOVE_SYMLINK 0x4u
+
+/* RENAME flags */
+#define SHFL_RENAME_FILE 0x1u
+#define SHFL_RENAME_DIR 0x2u
+#define SHFL_RENAME_REPLACE_IF_EXISTS 0x4u
+
+/* QUERY_MAPPINGS flags */
+#define SHFL_MF_UCS2 0x0u
+#define SHFL_MF_UTF8 0x1u
+#define SHFL_MF_AUTOMOUNT 0x10u
+#define SHFL_MF_MASK 0x11u
+
+/* SHFLMAPPING.u32Status */
+#define SHFL_MS_NEW 1u
+#define SHFL_MS_DELETED 2u
+
+/* QUERY_MAP_INFO: query flags in, result flags out */
+#define SHFL_MIQF_DRIVE_LETTER 0x1u
+#define SHFL_MIQF_PATH 0x2u
+#define SHFL_MIF_WRITABLE 0x1u
+#define SHFL_MIF_AUTO_MOUNT 0x2u
+#define SHFL_MIF_HOST_ICASE 0x4u
+#define SHFL_MIF_GUEST_ICASE 0x8u
+#define SHFL_MIF_SYMLINK_CREATION 0x10u
+
+/* QUERY_FEATURES */
+#define SHFL_FEATURE_WRITE_UPDATES_OFFSET 0x1u
+
+/* SET_ERROR_STYLE */
+enum shfl_error_style {
+	SHFL_ERROR_STYLE_INVALID = 0,
+	SHFL_ERROR_STYLE_WINDOWS = 1,
+	SHFL_ERROR_STYLE_LINUX = 2,
+	SHFL_ERROR_STYLE_END = 3,
+};
+
+/* ------------------------------------------- RTFS_* mode bits (§2.4) */
+
+#define RTFS_UNIX_ISUID 0004000u
+#define RTFS_UNIX_ISGID 0002000u
+#define RTFS_UNIX_ISTXT 0001000u
+#define RTFS_UNIX_IRWXU 0000700u
+#define RTFS_UNIX_IRUSR 0000400u
+#define RTFS_UNIX_IWUSR 0000200u
+#define RTFS_UNIX_IXUSR 0000100u
+#define RTFS_UNIX_IRWXG 0000070u
+#define RTFS_UNIX_IRWXO 0000007u
+#define RTFS_UNIX_ALL_PERMS 0007777u
+#define RTFS_UNIX_MASK 0xffffu
+#define RTFS_TYPE_MASK 0170000u
+#define RTFS_TYPE_FIFO 0010000u
+#define RTFS_TYPE_DEV_CHAR 0020000u
+#define RTFS_TYPE_DIRECTORY 0040000u
+#define RTFS_TYPE_DEV_BLOCK 0060000u
+#define RTFS_TYPE_FILE 0100000u
+#define RTFS_TYPE_SYMLINK 0120000u
+#define RTFS_TYPE_SOCKET 0140000u
+#define RTFS_TYPE_WHITEOUT 0160000u
+#define RTFS_DOS_SHIFT 16
+#define RTFS_DOS_MASK (0x7fffu << RTFS_DOS_SHIFT)
+#define RTFS_DOS_READONLY (0x0001u << RTFS_DOS_SHIFT)
+#define RTFS_DOS_HIDDEN (0x0002u << RTFS_DOS_SHIFT)
+#define RTFS_DOS_SYSTEM (0x0004u << RTFS_DOS_SHIFT)
+#define RTFS_DOS_DIRECTORY (0x0010u << RTFS_DOS_SHIFT)
+#define RTFS_DOS_ARCHIVED (0x0020u << RTFS_DOS_SHIFT)
+#define RTFS_DOS_NT_NORMAL (0x0080u << RTFS_DOS_SHIFT)
+#define RTFS_DOS_NT_SPARSE_FILE (0x0200u << RTFS_DOS_SHIFT)
+#define RTFS_DOS_NT_REPARSE_POINT (0x0400u << RTFS_DOS_SHIFT)
+
+/* SHFLFSOBJATTR.enmAdditional */
+#define SHFL_FSOBJATTRADD_NOTHING 1u
+#define SHFL_FSOBJATTRADD_UNIX 2u
+#define SHFL_FSOBJATTRADD_EASIZE 3u
+
+/* -------------------------------- status codes (§2.5, IPRT err.h) */
+/* The common ones are in memwire/hgcm.h. */
+
+#define VERR_NOT_SYMLINK (-19)
+#define VERR_UNRESOLVED_ERROR (-35)
+#define VERR_ACCESS_DENIED (-38)
+#define VERR_TRY_AGAIN (-52)
+#define VINF_TRY_AGAIN 52
+#define VERR_OUT_OF_RANGE (-54)
+#define VERR_NO_TRANSLATION (-58)
+#define VERR_INVALID_UTF8_ENCODING (-61)
+#define VERR_FILE_NOT_FOUND (-102)
+#define VERR_PATH_NOT_FOUND (-103)
+#define VERR_INVALID_NAME (-104)
+#define VERR_ALREADY_EXISTS (-105)
+#define VERR_TOO_MANY_OPEN_FILES (-106)
+#define VERR_NEGATIVE_SEEK (-108)
+#define VERR_WRITE_PROTECT (-113)
+#define VERR_SHARING_VIOLATION (-114)
+#define VERR_FILE_LOCK_FAILED (-115)
+#define VERR_FILE_LOCK_VIOLATION (-116)
+#define VERR_NOT_SAME_DEVICE (-119)
+#define VERR_FILENAME_TOO_LONG (-120)
+#define VERR_DIR_NOT_EMPTY (-125)
+#define VERR_NOT_A_DIRECTORY (-126)
+#define VERR_IS_A_DIRECTORY (-127)
+#define VERR_FILE_TOO_BIG (-128)
+#define VERR_NOT_A_FILE (-139)
+#define VERR_STALE_FILE_HANDLE (-147)
+#define VERR_DISK_FULL (-152)
+#define VERR_TOO_MANY_SYMLINKS (-156)
+#define VERR_NO_MORE_FILES (-201)
+#define VERR_DEV_IO_ERROR (-250)
+#define VERR_NO_DATA (-304)
+#define VERR_TOO_MANY_OPENS (-356)
+#define VERR_INCOMPATIBLE_CONFIG (-22420)
+
+/* "VERR_DISK_FULL" for the codes above and those of hgcm.h; static. */
+const char *shfl_status_name(int rc);
+
+/* ------------------------------------------------ structures (§2.2) */
+/*
+ * Packed where VirtualBox packs them to 1 (SHFLFSOBJINFO 92 and
+ * SHFLCREATEPARMS 108 would otherwise be padded to 96 and 112) and for
+ * the unaligned directory records.
+ */
+
+/* SHFLSTRING: header 4 bytes, then @size bytes of UTF-8 or UTF-16LE. */
+struct shfl_string {
+	uint16_t size;	 /* bytes allocated for str[] */
+	uint16_t length; /* bytes used, without the terminator */
+	uint8_t str[];	 /* NUL-terminated */
+};
+#define SHFLSTRING_HEADER_SIZE 4u
+
+/* SHFLFSOBJATTR, 44 bytes: fMode + the Unix additional attributes. */
+struct __attribute__((packed)) shfl_fsobjattr {
+	uint32_t mode;	     /* RTFS_* */
+	uint32_t additional; /* SHFL_FSOBJATTRADD_* */
+	uint32_t uid;
+	uint32_t gid;
+	uint32_t nlink;
+	uint32_t ino_dev; /* INodeIdDevice */
+	uint64_t ino;
+	uint32_t flags;
+	uint32_t generation;
+	uint32_t rdev;
+};
+
+/* SHFLFSOBJINFO, 92 bytes; times are ns since the Unix epoch. */
+struct __attribute__((packed)) shfl_fsobjinfo {
+	int64_t size;
+	int64_t allocated;
+	int64_t atime_ns;
+	int64_t mtime_ns;
+	int64_t ctime_ns;
+	int64_t btime_ns;
+	struct shfl_fsobjattr attr;
+};
+
+/* SHFLCREATEPARMS, 108 bytes: CREATE's third parameter. */
+struct __attribute__((packed)) shfl_createparms {
+	uint64_t handle;       /* in: SHFL_HANDLE_NIL; out: handle or NIL */
+	uint32_t result;       /* out: enum shfl_create_result */
+	uint32_t create_flags; /* SHFL_CF_* */
+	struct shfl_fsobjinfo info;
+};
+
+/*
+ * SHFLDIRINFO record header, 126 bytes, followed by name.size bytes of
+ * name.  Records sit back to back without alignment: the next record
+ * starts at 126 + name_size.  (VirtualBox's sizeof(SHFLDIRINFO) is 128
+ * because its SHFLSTRING carries a 2-byte string member.)
+ */
+struct __attribute__((packed)) shfl_dirinfo {
+	struct shfl_fsobjinfo info;
+	uint16_t short_name_len; /* cucShortName */
+	uint16_t short_name[14]; /* 8.3 name, UTF-16 (always empty here) */
+	uint16_t name_size;	 /* name.u16Size */
+	uint16_t name_length;	 /* name.u16Length */
+	uint8_t name[];
+};
+#define SHFL_DIRINFO_HDR_SIZE 126u
+
+/* SHFLVOLINFO, 40 bytes. */
+struct shfl_volinfo {
+	int64_t total;
+	int64_t avail;
+	uint32_t alloc_unit;
+	uint32_t sector;
+	uint32_t serial;
+	/* SHFLFSPROPERTIES */
+	uint32_t max_component;
+	uint8_t remote;
+	uint8_t case_sensitive;
+	uint8_t read_only;
+	uint8_t unicode;
+	uint8_t compressed;
+	uint8_t file_compression;
+	uint8_t pad[2];
+};
+
+/* SHFLMAPPING, 8 bytes. */
+struct shfl_mapping {
+	uint32_t status; /* SHFL_MS_* */
+	uint32_t root;
+};
+
+/* ================================================== host service */
+
+/* Who may create symbolic links through SHFL_FN_SYMLINK. */
+enum shfl_symlink_policy {
+	SHFL_SYMLINKS_NONE = 0, /* never (the default) */
+	SHFL_SYMLINKS_SUBTREE,	/* relative targets without "..", beneath the share */
+	SHFL_SYMLINKS_ANY,	/* any target (still never followed out of the share) */
+};
+
+/* One host directory served as a share. */
+struct shfl_share {
+	const char *name; /* the name guests map (compared case-insensitively) */
+	const char *path; /* the host directory */
+	bool ro;	  /* refuse every mutating operation */
+	enum shfl_symlink_policy symlinks;
+};
+
+/**
+ * shfl_service_register() - register "VBoxSharedFolders" on @h
+ * @shares: @n shares (1..SHFL_MAX_MAPPINGS); copied, root i = shares[i]
+ *
+ * Opens every share's directory now (as a directory fd that every path is
+ * then resolved beneath).  Return: 0, or -errno with mw_last_error()
+ * naming the share (a missing directory, a duplicate name...).
+ */
+int shfl_service_register(struct hgcm_host *h, const struct shfl_share *shares,
+			  size_t n);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* MEMWIRE_SHFL_H */
