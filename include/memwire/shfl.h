@@ -376,6 +376,119 @@ struct shfl_share {
 int shfl_service_register(struct hgcm_host *h, const struct shfl_share *shares,
 			  size_t n);
 
+/* guest client API (guest engineer) */
+/*
+ * The client side (src/shfl/client.c): one HGCM connection to
+ * VBoxSharedFolders and one wrapper per function, as Linux fs/vboxsf
+ * calls them (reference §5.2).  Every function returns 0 (or a count) or
+ * -errno, with mw_last_error() naming the function and the VBox status;
+ * VBox statuses become errno in shfl_status_to_errno() only.  A client
+ * may be used by several threads at once.
+ */
+#include <sys/types.h>
+
+struct shfl_client;
+
+#define SHFL_CLIENT_TIMEOUT_MS 60000 /* default per-call timeout */
+#define SHFL_OPEN_FOLLOW_SYMLINKS 0x1u /* no SET_SYMLINKS: stat follows */
+
+/* A directory entry from a LIST buffer, validated and copied. */
+struct shfl_dirent {
+	struct shfl_fsobjinfo info;
+	char name[256]; /* NUL-terminated, no '/' */
+};
+
+/*
+ * shfl_client_open() - connect to the HGCM host at @socket_path (guest RAM
+ * @ram_size, 0 = the HGCM default), connect to VBoxSharedFolders, SET_UTF8
+ * and, unless SHFL_OPEN_FOLLOW_SYMLINKS, SET_SYMLINKS.
+ */
+int shfl_client_open(const char *socket_path, uint64_t ram_size,
+		     unsigned flags, struct shfl_client **out);
+void shfl_client_close(struct shfl_client *c);
+/* True once the host went away: every call then fails with -ENOTCONN. */
+bool shfl_client_dead(const struct shfl_client *c);
+/* Per-call timeout in ms (< 0: none); a call past it is cancelled. */
+void shfl_client_set_timeout(struct shfl_client *c, int timeout_ms);
+struct hgcm_guest *shfl_client_guest(struct shfl_client *c);
+
+/* A VBox status as -errno (Linux vbg_status_code_to_errno; 0 if >= 0). */
+int shfl_status_to_errno(int status);
+
+int shfl_set_utf8(struct shfl_client *c);
+int shfl_set_symlinks(struct shfl_client *c);
+int shfl_query_features(struct shfl_client *c, uint64_t *features,
+			uint32_t *last_fn);
+/* MAP_FOLDER with '/' as delimiter, case-sensitive; -ENOENT: no share. */
+int shfl_map_folder(struct shfl_client *c, const char *name, uint32_t *root);
+int shfl_unmap_folder(struct shfl_client *c, uint32_t root);
+
+/*
+ * shfl_create() - CREATE @path ("/dir/file") with @parms->create_flags and
+ * @parms->info (mode, initial size) set by the caller.  Returns 0 with
+ * @parms->handle (or, for SHFL_CF_LOOKUP, @parms->result and info);
+ * -EEXIST / -ENOENT for the soft failures the host reports in Result.
+ */
+int shfl_create(struct shfl_client *c, uint32_t root, const char *path,
+		struct shfl_createparms *parms);
+/* CREATE(LOOKUP): @path's information, or -ENOENT. */
+int shfl_stat(struct shfl_client *c, uint32_t root, const char *path,
+	      struct shfl_fsobjinfo *info);
+int shfl_close(struct shfl_client *c, uint32_t root, uint64_t handle);
+
+/* READ/WRITE into/from @len bytes of guest RAM at @phys (a PageList);
+ * return the bytes moved.  WRITE's @new_off: the host's file offset. */
+int shfl_read_pages(struct shfl_client *c, uint32_t root, uint64_t handle,
+		    uint64_t off, uint64_t phys, uint32_t len);
+int shfl_write_pages(struct shfl_client *c, uint32_t root, uint64_t handle,
+		     uint64_t off, uint64_t phys, uint32_t len,
+		     uint64_t *new_off);
+/* Any length from process memory, in page-list calls of 1 MiB; a short
+ * count only at end of file (read) or after an error (write). */
+ssize_t shfl_read(struct shfl_client *c, uint32_t root, uint64_t handle,
+		  uint64_t off, void *buf, size_t len);
+ssize_t shfl_write(struct shfl_client *c, uint32_t root, uint64_t handle,
+		   uint64_t off, const void *buf, size_t len);
+
+/*
+ * shfl_list() - LIST the directory @handle into @buf (*@len bytes; on
+ * return the bytes used, *@count records).  Returns 0 when more may
+ * follow, 1 at the end (possibly with records), -errno.  Walk the records
+ * with shfl_dirent_next().
+ */
+int shfl_list(struct shfl_client *c, uint32_t root, uint64_t handle,
+	      uint32_t flags, const char *filter, void *buf, uint32_t *len,
+	      uint32_t *count);
+/* Next record at *@off of a LIST buffer: 1 and @ent, 0 at the end,
+ * -EPROTO for a record that does not hold together. */
+int shfl_dirent_next(const void *buf, uint32_t len, uint32_t *off,
+		     struct shfl_dirent *ent);
+
+int shfl_info(struct shfl_client *c, uint32_t root, uint64_t handle,
+	      uint32_t flags, void *buf, uint32_t *len);
+int shfl_fsinfo_get(struct shfl_client *c, uint32_t root, uint64_t handle,
+		    struct shfl_fsobjinfo *info);
+/* SET|FILE: non-zero times and mode are applied; @info gets the result. */
+int shfl_fsinfo_set(struct shfl_client *c, uint32_t root, uint64_t handle,
+		    struct shfl_fsobjinfo *info);
+int shfl_volinfo(struct shfl_client *c, uint32_t root,
+		 struct shfl_volinfo *vol);
+int shfl_set_file_size(struct shfl_client *c, uint32_t root, uint64_t handle,
+		       uint64_t size);
+int shfl_remove(struct shfl_client *c, uint32_t root, const char *path,
+		uint32_t flags);
+int shfl_rename(struct shfl_client *c, uint32_t root, const char *src,
+		const char *dst, uint32_t flags);
+int shfl_flush(struct shfl_client *c, uint32_t root, uint64_t handle);
+int shfl_lock(struct shfl_client *c, uint32_t root, uint64_t handle,
+	      uint64_t off, uint64_t len, uint32_t flags);
+/* The target of @path into @buf (NUL-terminated); returns its length. */
+int shfl_readlink(struct shfl_client *c, uint32_t root, const char *path,
+		  char *buf, size_t len);
+int shfl_symlink(struct shfl_client *c, uint32_t root, const char *path,
+		 const char *target, struct shfl_fsobjinfo *info);
+/* end of guest client API */
+
 #ifdef __cplusplus
 }
 #endif
