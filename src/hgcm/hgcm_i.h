@@ -84,6 +84,18 @@ static inline void mwh_st64(uint8_t *p, uint64_t v) { __builtin_memcpy(p, &v, 8)
 int mwh_parse(const uint8_t *buf, size_t len, uint64_t ram_size,
 	      struct mwh_req *r, char *err, size_t errlen);
 
+/*
+ * In-process host use (fuzzing, tests): a host without a socket, a guest
+ * whose RAM is a caller's buffer, and the request handler run directly.
+ * Free the host with hgcm_host_free() after every guest is detached.
+ */
+struct mwh_guest;
+struct hgcm_host *mwh_host_new_bare(void);
+struct mwh_guest *mwh_guest_attach(struct hgcm_host *h, void *ram,
+				   uint64_t size, bool reported);
+void mwh_guest_request(struct mwh_guest *g, uint32_t phys);
+void mwh_guest_detach(struct mwh_guest *g);
+
 /* Test hook: the echo service's SLEEP is capped at this many ms. */
 extern unsigned mwh_echo_max_sleep_ms;
 

@@ -78,6 +78,7 @@ struct mwh_guest {
 	int refs;		/* 1 (the workers) + calls, under lock */
 	int workers;		/* alive, under lock */
 	bool dead, reported;
+	bool borrowed_ram;	/* fuzzing: RAM is not ours to unmap */
 	struct hgcm_call *pending;
 	struct mwh_client *clients;
 	int n_clients;
@@ -469,7 +470,8 @@ static int do_disconnect(struct mwh_guest *g, struct mwh_req *r)
 	return VINF_SUCCESS;
 }
 
-/* Build the service's parameters (bounce buffers) and run the call. */
+/* Build the service's parameters (bounce buffers) and run the call; takes
+ * @copy (freed on failure, owned by the call otherwise). */
 static int do_call(struct mwh_guest *g, uint32_t phys, struct mwh_req *r,
 		   uint8_t *copy)
 {
@@ -480,12 +482,15 @@ static int do_call(struct mwh_guest *g, uint32_t phys, struct mwh_req *r,
 	pthread_mutex_lock(&g->lock);
 	cl = find_client(g, r->client_id);
 	pthread_mutex_unlock(&g->lock);
-	if (!cl)
+	if (!cl) {
+		free(copy);
 		return VERR_HGCM_INVALID_CLIENT_ID;
-
+	}
 	c = calloc(1, sizeof(*c));
-	if (!c)
+	if (!c) {
+		free(copy);
 		return VERR_NO_MEMORY;
+	}
 	pthread_mutex_lock(&g->lock);
 	g->refs++; /* dropped by call_free() */
 	pthread_mutex_unlock(&g->lock);
@@ -725,8 +730,10 @@ static void guest_free(struct mwh_guest *g)
 	h->n_guests--;
 	pthread_cond_broadcast(&h->cond);
 	pthread_mutex_unlock(&h->lock);
-	munmap(g->ram, g->ram_size);
-	close(g->sock);
+	if (!g->borrowed_ram)
+		munmap(g->ram, g->ram_size);
+	if (g->sock >= 0)
+		close(g->sock);
 	pthread_mutex_destroy(&g->lock);
 	free(g);
 }
@@ -1151,8 +1158,10 @@ void hgcm_host_free(struct hgcm_host *h)
 	if (!h)
 		return;
 	hgcm_host_stop(h);
-	close(h->listen_fd);
-	unlink(h->path);
+	if (h->listen_fd >= 0) {
+		close(h->listen_fd);
+		unlink(h->path);
+	}
 	/* end every guest: their workers see EOF and clean up */
 	pthread_mutex_lock(&h->lock);
 	for (g = h->guests; g; g = g->next)
@@ -1171,4 +1180,68 @@ void hgcm_host_free(struct hgcm_host *h)
 	pthread_mutex_destroy(&h->lock);
 	free(h->path);
 	free(h);
+}
+
+/* ------------------------------------------------------ in-process use */
+
+struct hgcm_host *mwh_host_new_bare(void)
+{
+	struct hgcm_host *h = calloc(1, sizeof(*h));
+
+	if (!h)
+		return NULL;
+	h->opts.workers = 1;
+	h->opts.ram_max = MWH_RAM_LIMIT;
+	h->opts.max_clients = 1024;
+	h->listen_fd = -1;
+	h->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	pthread_mutex_init(&h->lock, NULL);
+	pthread_cond_init(&h->cond, NULL);
+	return h;
+}
+
+struct mwh_guest *mwh_guest_attach(struct hgcm_host *h, void *ram,
+				   uint64_t size, bool reported)
+{
+	struct mwh_guest *g = calloc(1, sizeof(*g));
+
+	if (!g)
+		return NULL;
+	g->host = h;
+	g->sock = -1;
+	g->ram = ram;
+	g->ram_size = size;
+	g->borrowed_ram = true;
+	g->reported = reported;
+	g->refs = 1;
+	g->pid = getpid();
+	pthread_mutex_init(&g->lock, NULL);
+	pthread_mutex_lock(&h->lock);
+	g->next = h->guests;
+	h->guests = g;
+	h->n_guests++;
+	pthread_mutex_unlock(&h->lock);
+	return g;
+}
+
+void mwh_guest_request(struct mwh_guest *g, uint32_t phys)
+{
+	handle(g, phys);
+}
+
+void mwh_guest_detach(struct mwh_guest *g)
+{
+	int n;
+
+	guest_teardown(g);
+	for (;;) {
+		pthread_mutex_lock(&g->lock);
+		n = g->refs;
+		pthread_mutex_unlock(&g->lock);
+		if (n <= 1)
+			break;
+		usleep(100);
+	}
+	guest_drop_clients(g);
+	guest_put(g);
 }
