@@ -309,6 +309,201 @@ void hda_replay_close(struct hda_replay *r);
 
 /* ============================================================ 3. capture */
 
+/*
+ * Trace lines.  One line of QEMU's `log` trace backend, with any prefix
+ * (none, "TID@SEC.USEC:", the ISO-8601 "YYYY-MM-DDTHH:MM:SS.ffffffZ " of
+ * QEMU 10.1+), of one of these events (hda.md 3.1):
+ *   vfio_region_write  (DEV:regionN+0xADDR, 0xDATA, SIZE)
+ *   vfio_region_read  (DEV:regionN+0xADDR, SIZE) = 0xDATA
+ *   memory_region_ops_write cpu C mr 0xP addr 0xA value 0xV size S name 'N'
+ *   memory_region_ops_read  (same fields; the name is absent before 6.0)
+ */
+enum hda_trace_kind {
+	HDA_TRACE_VFIO = 0, /* vfio_region_*: addr is an offset in region */
+	HDA_TRACE_MR = 1,   /* memory_region_ops_*: addr is absolute */
+};
+
+struct hda_trace_event {
+	enum hda_trace_kind kind;
+	bool write;
+	bool has_time;
+	double time;	   /* seconds since the epoch, from the prefix */
+	int region;	   /* VFIO region index; -1 for memory_region_ops */
+	uint64_t addr;
+	uint64_t value;
+	unsigned size;	   /* 1, 2, 4 or 8 */
+	const char *dev;   /* VFIO device or memory-region name, in the */
+	size_t dev_len;	   /* line (not NUL-terminated); dev_len 0: none */
+};
+
+/**
+ * hda_trace_parse() - parse one trace line
+ * @line: the line, without its newline (need not be NUL-terminated)
+ * @len: its length
+ * @ev: filled on success; @ev->dev points into @line
+ *
+ * Return: 1 for an event line, 0 for a line of another event or no event
+ * (ignore it), -EINVAL for one of these events that is cut short or holds
+ * an impossible value (mw_last_error() names the field).
+ */
+int hda_trace_parse(const char *line, size_t len, struct hda_trace_event *ev);
+
+/*
+ * Guest memory: the rings live in guest-physical memory, read either from
+ * the guest-RAM file QEMU shares (memory-backend-file,share=on) or over
+ * QMP.  Reads outside guest RAM fail with -EFAULT.
+ */
+struct hda_mem;
+
+enum hda_machine {
+	HDA_MACHINE_PC = 0,  /* i440fx: RAM >= 3.5 GiB splits at 3 GiB */
+	HDA_MACHINE_Q35 = 1, /* RAM >= 2.75 GiB splits at 2 GiB */
+	HDA_MACHINE_FLAT = 2, /* the file is guest-physical 0.. as is */
+};
+
+/**
+ * hda_machine_parse() - "pc", "q35", "flat", or a versioned QEMU machine
+ * name ("pc-i440fx-7.2", "pc-q35-7.2", "q35"...)
+ *
+ * Return: 0 and *@out, or -EINVAL.
+ */
+int hda_machine_parse(const char *name, enum hda_machine *out);
+
+/**
+ * hda_mem_ram_layout() - where the RAM of @machine with @ram_size bytes sits
+ * @below_4g: 0 for the machine's default split (QEMU 7.2 rules), else the
+ *            size of the RAM below 4 GiB (max-ram-below-4g)
+ * @low: out, bytes of RAM at guest-physical 0 (file offset 0)
+ *
+ * The rest, @ram_size - *@low bytes, is at guest-physical 4 GiB and file
+ * offset *@low.  Return: 0 or -EINVAL.
+ */
+int hda_mem_ram_layout(enum hda_machine machine, uint64_t ram_size,
+		       uint64_t below_4g, uint64_t *low);
+
+/**
+ * hda_mem_open_ram() - map a shared guest-RAM file, read-only
+ * @below_4g: see hda_mem_ram_layout()
+ *
+ * The file's size is the RAM size.  The file stays valid after QEMU exits,
+ * so the last verbs of a guest that shut down can still be read.
+ * Return: 0 or -errno.
+ */
+int hda_mem_open_ram(const char *path, enum hda_machine machine,
+		     uint64_t below_4g, struct hda_mem **out);
+
+/**
+ * hda_mem_open_qmp() - connect to QEMU's QMP socket (a UNIX socket)
+ * @timeout_ms: how long a reply may take (and connect retries last)
+ *
+ * Reads greeting, negotiates capabilities, learns the RAM layout from
+ * query-memory-size-summary and the host bridge's below-4g-mem-size.  Memory
+ * is read with human-monitor-command "xp" (see docs/hda-capture.md).
+ * Return: 0 or -errno (-ECONNREFUSED, -EPROTO for a peer that is no QMP).
+ */
+int hda_mem_open_qmp(const char *sock_path, int timeout_ms,
+		     struct hda_mem **out);
+
+/**
+ * hda_mem_read() - copy guest-physical [@gpa, @gpa + @len) into @buf
+ *
+ * Return: 0, -EFAULT outside guest RAM, -EPIPE when the QMP socket went
+ * away, -EPROTO for a reply that makes no sense.
+ */
+int hda_mem_read(struct hda_mem *m, uint64_t gpa, void *buf, size_t len);
+
+/** hda_mem_describe() - "ram FILE (q35, 0x80000000 low + ...)" etc. */
+const char *hda_mem_describe(const struct hda_mem *m);
+
+/**
+ * hda_mem_qmp_command() - run one QMP command on a QMP backend
+ * @json: the whole command object, e.g. {"execute":"query-status"}
+ * @reply: out (may be NULL), the "return" member as JSON text; free()
+ *
+ * Return: 0, -EREMOTEIO for an "error" reply (its desc in mw_last_error()),
+ * -EPIPE, -EOPNOTSUPP on a RAM backend.
+ */
+int hda_mem_qmp_command(struct hda_mem *m, const char *json, char **reply);
+
+void hda_mem_close(struct hda_mem *m);
+
+/*
+ * Capture: trace events of one HDA controller drive a model of its
+ * command transport (CORB/RIRB rings and the immediate-command registers);
+ * commands and responses are read from guest memory when the trace shows
+ * the controller was told about them, paired per codec, and handed to a
+ * sink in the order the controller carried them.
+ */
+struct hda_capture_opts {
+	/* NULL: auto (the one vfio region 0, or the 'intel-hda' region);
+	 * "BDF" or "BDF:regionN" (VFIO); "name=MR-NAME" (memory_region_ops) */
+	const char *device;
+	bool have_bar;	   /* memory_region_ops: BAR base (else addr & 0x3fff) */
+	uint64_t bar;
+	struct hda_mem *mem; /* NULL: only immediate commands are captured */
+	hda_sink_fn sink;
+	void *sink_arg;
+};
+
+struct hda_capture_stats {
+	uint64_t lines;	      /* lines read */
+	uint64_t events;      /* register accesses of the device */
+	uint64_t malformed;   /* event lines that did not parse */
+	uint64_t exchanges;   /* handed to the sink */
+	uint64_t verbs;	      /* commands (CORB + immediate) */
+	uint64_t responses;   /* solicited responses paired with a verb */
+	uint64_t unsolicited;
+	uint64_t no_response; /* verbs flushed without a response */
+	uint64_t orphans;     /* solicited responses with no verb waiting */
+	uint64_t warnings;
+	char device[128];     /* the device that was followed, "" if none */
+};
+
+struct hda_capture;
+
+/** hda_capture_new() - Return: 0 or -errno (-EINVAL for a bad device). */
+int hda_capture_new(const struct hda_capture_opts *o, struct hda_capture **out);
+
+/**
+ * hda_capture_line() - feed one trace line (without its newline)
+ *
+ * Return: 0, or the sink's negative errno, or -EPIPE/-EIO from guest
+ * memory (the capture cannot go on).  Bad lines and impossible register
+ * values are warnings (mw_log), not errors.
+ */
+int hda_capture_line(struct hda_capture *c, const char *line, size_t len);
+
+/** hda_capture_event() - feed one parsed event (same returns) */
+int hda_capture_event(struct hda_capture *c, const struct hda_trace_event *ev);
+
+/**
+ * hda_capture_fd() - read trace lines from @fd until EOF or *@stop
+ * @stop: may be NULL; checked between reads (a signal interrupts a read)
+ * @idle: may be NULL; called when @fd has had no data for @idle_ms, returns
+ *        nonzero to stop reading (used by `hda qemu` to notice a guest
+ *        that shut down); @idle_ms is ignored when @idle is NULL
+ *
+ * Streams: memory does not grow with the trace (lines longer than 64 KiB
+ * are skipped with a warning).  Does not flush.
+ * Return: 0 at EOF or stop, or an error of hda_capture_line(), or -errno.
+ */
+int hda_capture_fd(struct hda_capture *c, int fd, volatile int *stop,
+		   int (*idle)(void *arg), void *idle_arg, int idle_ms);
+
+/**
+ * hda_capture_flush() - hand every exchange still waiting to the sink
+ *
+ * Verbs without a response go out with has_response false.  Call it at
+ * the end of the trace and on SIGINT/SIGTERM.  Return: 0 or the sink's
+ * error.
+ */
+int hda_capture_flush(struct hda_capture *c);
+
+void hda_capture_get_stats(const struct hda_capture *c,
+			   struct hda_capture_stats *st);
+
+void hda_capture_free(struct hda_capture *c);
+
 #ifdef __cplusplus
 }
 #endif
