@@ -326,12 +326,12 @@ static int do_import(int argc, char **argv)
 					   "got '%s'",
 					   o.legacy_gen);
 	}
-	if (json_output && !o.output)
-		return usage_error("hda import: -j needs -o FILE (the "
-				   "exchanges go to the file)");
 	ret = input_kind(o.from, ops[0], &k);
 	if (ret)
 		return ret;
+	if (json_output && (!o.output || !strcmp(o.output, "-")))
+		return usage_error("hda import: -j needs -o FILE (the "
+				   "exchanges go to the file)");
 	if (o.output && strcmp(o.output, "-")) {
 		out = fopen(o.output, "we");
 		if (!out)
@@ -559,6 +559,47 @@ out:
 	return ret;
 }
 
+/* ------------------------------------------------------------------ dump */
+
+static int do_dump(int argc, char **argv)
+{
+	FILE *f;
+	uint8_t *buf = NULL;
+	size_t len = 0, cap = 0, k;
+	int ret;
+
+	if (argc != 2)
+		return usage_error("hda dump: expected one FILE (a frame or "
+				   "all-frames file)");
+	if (json_output)
+		return usage_error("hda dump: the formatted dump is text only");
+	f = fopen(argv[1], "re");
+	if (!f)
+		return fail("%s: %s", argv[1], strerror(errno));
+	do {
+		if (len == cap) {
+			uint8_t *nb;
+
+			cap = cap ? 2 * cap : 65536;
+			nb = realloc(buf, cap);
+			if (!nb) {
+				free(buf);
+				fclose(f);
+				return fail("%s: out of memory", argv[1]);
+			}
+			buf = nb;
+		}
+		k = fread(buf + len, 1, cap - len, f);
+		len += k;
+	} while (k);
+	ret = ferror(f) ? fail("%s: %s", argv[1], strerror(errno)) : EXIT_OK;
+	fclose(f);
+	if (ret == EXIT_OK && hda_legacy_dump_formatted(stdout, buf, len))
+		ret = fail_lib(-EIO);
+	free(buf);
+	return ret;
+}
+
 static const struct cmd hda_cmds[] = {
 	{ "capture", do_capture,
 	  "--trace FILE|- [--qmp SOCKET | --ram FILE] [--device ...] [-o FILE] "
@@ -581,6 +622,8 @@ static const struct cmd hda_cmds[] = {
 	  "--device /dev/snd/hwC0D0 [--codec N] [--from KIND] [--sets-only] "
 	  "[--dry-run] FILE",
 	  "send a capture's verbs to a codec through the hwdep ioctl" },
+	{ "dump", do_dump, "FILE",
+	  "print a frame file as QemuHDADump's frameDumpFormatted did" },
 	{ NULL, NULL, NULL, NULL },
 };
 

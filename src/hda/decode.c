@@ -316,7 +316,7 @@ static const char *const pwr_bits[32] = {
 static const char *const conn[4] = { "jack", "none", "fixed", "both" };
 static const char *const gross[4] = { "external", "internal", "separate",
 				      "other" };
-static const char *const geo[16] = { "n/a", "rear", "front", "left",
+static const char *const geo[16] = { "", "rear", "front", "left",
 				     "right", "top", "bottom", "special-7",
 				     "special-8", "special-9", "0xa", "0xb",
 				     "0xc", "0xd", "0xe", "0xf" };
@@ -349,7 +349,10 @@ static void location(struct buf *b, unsigned loc)
 	case 0x37: bput(b, "mobile-lid-in"); return;
 	case 0x38: bput(b, "mobile-lid-out"); return;
 	}
-	bput(b, "%s %s", gross[(loc >> 4) & 3], geo[loc & 0xf]);
+	if (loc & 0xf)
+		bput(b, "%s %s", gross[(loc >> 4) & 3], geo[loc & 0xf]);
+	else
+		bput(b, "%s", gross[(loc >> 4) & 3]);
 }
 
 static void pincfg(struct buf *b, uint32_t c)
@@ -395,7 +398,7 @@ static void pincfg_byte(struct buf *b, unsigned n, unsigned v)
 
 static void ampcap(struct buf *b, uint32_t r)
 {
-	bput(b, "offset %u, %u steps of %.2f dB%s", r & 0x7f,
+	bput(b, "offset %u, gain 0..%u, step %.2f dB%s", r & 0x7f,
 	     (r >> 8) & 0x7f, 0.25 * (((r >> 16) & 0x7f) + 1),
 	     (r >> 31) ? ", mute" : "");
 }
