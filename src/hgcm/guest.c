@@ -314,7 +314,7 @@ static int simple_request(struct hgcm_guest *g, uint32_t type, uint32_t size,
 		rc = wait_word(g, phys, false, timeout_ms, false);
 	if (rc == -ETIMEDOUT) {
 		/* the host may still answer: leak rather than reuse */
-		g->leaked++;
+		__atomic_add_fetch(&g->leaked, 1, __ATOMIC_RELAXED);
 		return VERR_TIMEOUT;
 	}
 	if (rc) {
@@ -513,7 +513,7 @@ static int hgcm_do(struct hgcm_guest *g, uint64_t phys, int timeout_ms,
 		      false) == 0)
 		return VINF_SUCCESS;
 	*leak = true;
-	g->leaked++;
+	__atomic_add_fetch(&g->leaked, 1, __ATOMIC_RELAXED);
 	mw_log(MW_LOG_WARN, "hgcm: request 0x%llx neither cancelled nor "
 	       "completed: leaked", (unsigned long long)phys);
 	return rc == -EINTR ? VERR_INTERRUPTED : VERR_TIMEOUT;

@@ -349,7 +349,7 @@ static int cancel_phys(struct mwh_guest *g, uint32_t phys)
 		return VERR_NOT_FOUND;
 	}
 	unlink_pending(g, c);
-	c->cancelled = true;
+	__atomic_store_n(&c->cancelled, true, __ATOMIC_RELEASE);
 	c->refs++;
 	pthread_mutex_unlock(&g->lock);
 	stat_inc(g->host, &g->host->st.cancelled);
@@ -771,7 +771,7 @@ static void guest_teardown(struct mwh_guest *g)
 			break;
 		}
 		unlink_pending(g, c);
-		c->cancelled = true;
+		__atomic_store_n(&c->cancelled, true, __ATOMIC_RELEASE);
 		c->refs++;
 		pthread_mutex_unlock(&g->lock);
 		if (c->client->svc->ops.cancelled)
