@@ -16,8 +16,14 @@
  * command word, and the response the kernel received wherever the kernel
  * asked for one (a write without a response leaves none in the record,
  * although the codec answered: the capture may carry any response there).
- * Nothing more: tracing is on before the first verb and the driver is gone
- * before the record is printed, so an extra exchange is a capture bug.
+ * Nothing more, with one exception the kernel makes: before any traced
+ * command, snd-hda-intel probes each codec address with one GET_PARAMETER
+ * VENDOR_ID (0x000f0000 | addr << 28) sent by azx_send_cmd() directly,
+ * past the tracepoint (probe_codec(), sound/pci/hda/hda_controller.c, 6.1).
+ * The capture must start with exactly that probe for each codec the record
+ * names, answered as the traced vendor id read is.  Otherwise tracing is on
+ * before the first verb and the driver is gone before the record is
+ * printed, so any other extra exchange is a capture bug.
  *
  * The cases: the guest alone (its record is sane), the shared-RAM backend
  * (`hda qemu`), the QMP backend (QEMU started here, its trace piped into
@@ -53,10 +59,13 @@
 #define WRAP_READS 12
 #define CORB_ENTRIES 256
 /*
- * 1 once `memwire hda qemu` and `memwire hda capture --qmp` work: until
- * then the capture cases are compiled but not run (never listed failing).
+ * Each 1 once that side of the capture is in main (`memwire hda capture
+ * --qmp`, `memwire hda qemu`): until then its cases are compiled but not
+ * run, never listed failing.
  */
-#define CAPTURE_CASES 0
+#define CASES_QMP 0
+#define CASES_QMP_WRAP 0
+#define CASES_HDA_QEMU 0
 
 static struct hg_guest guest;
 
@@ -229,6 +238,7 @@ fail:
 
 /* What a capture that matched the record was made of. */
 struct match {
+	size_t probes;	  /* the untraced probe_codec() reads */
 	size_t commands;  /* solicited exchanges = the guest's commands */
 	size_t responses; /* of those, with a response the kernel saw */
 	size_t unsol;
@@ -236,20 +246,79 @@ struct match {
 	size_t wraps;		/* corb_index going down */
 };
 
+/* GET_PARAMETER (0xf00) VENDOR_ID (0x00) of codec @addr's root node. */
+#define VENDOR_ID_READ(addr) (((uint32_t)(addr) << 28) | 0x000f0000u)
+
 /*
- * The contract: the capture's solicited exchanges are the guest's
- * commands, one for one and in order, each with the response the kernel
- * received when it received one; its unsolicited responses are the
- * kernel's, in order.  Returns 0, or -1 with the first difference.
+ * The untraced probe of every codec the record names, in address order
+ * (azx_probe_codecs() walks the codec mask upwards), at the head of the
+ * capture: the same command as the codec's first traced vendor id read,
+ * with the same answer.  Returns how many exchanges it took, or -1.
+ */
+static long match_probes(const struct hg_record *r, const struct capture *c,
+			 char *err, size_t errlen)
+{
+	unsigned addr;
+	size_t i = 0, k;
+
+	for (addr = 0; addr < 16; addr++) {
+		const struct hg_send *first = NULL;
+		const struct cx *x;
+
+		for (k = 0; k < r->nsend && !first; k++)
+			if (r->send[k].codec == addr)
+				first = &r->send[k];
+		if (!first)
+			continue;
+		if (first->verb != VENDOR_ID_READ(addr) ||
+		    !first->has_response) {
+			hg_err(err, errlen,
+			       "the guest's first command to codec %u is "
+			       "0x%08x, not the vendor id read 0x%08x",
+			       addr, first->verb, VENDOR_ID_READ(addr));
+			return -1;
+		}
+		x = i < c->n ? &c->x[i] : NULL;
+		if (!x || x->unsolicited || x->verb != VENDOR_ID_READ(addr) ||
+		    !x->has_response || x->response != first->response) {
+			hg_err(err, errlen,
+			       "capture line %u: not snd-hda-intel's untraced "
+			       "probe of codec %u (0x%08x -> 0x%08x)",
+			       x ? x->line : 0, addr, VENDOR_ID_READ(addr),
+			       first->response);
+			return -1;
+		}
+		i++;
+	}
+	return (long)i;
+}
+
+/*
+ * The contract: after the probes, the capture's solicited exchanges are
+ * the guest's commands, one for one and in order, each with the response
+ * the kernel received when it received one; its unsolicited responses are
+ * the kernel's, in order.  Returns 0, or -1 with the first difference.
  */
 static int capture_match(const struct hg_record *r, const struct capture *c,
 			 struct match *m, char *err, size_t errlen)
 {
 	size_t k = 0, u = 0, i;
-	long last_corb = -1;
+	long last_corb = -1, probes;
 
 	memset(m, 0, sizeof(*m));
-	for (i = 0; i < c->n; i++) {
+	probes = match_probes(r, c, err, errlen);
+	if (probes < 0)
+		return -1;
+	m->probes = (size_t)probes;
+	for (i = 0; i < m->probes; i++) {
+		if (!strcmp(c->x[i].path, "corb")) {
+			m->corb++;
+			last_corb = c->x[i].corb_index;
+		} else if (!strcmp(c->x[i].path, "immediate")) {
+			m->immediate++;
+		}
+	}
+	for (i = m->probes; i < c->n; i++) {
 		const struct cx *x = &c->x[i];
 		const struct hg_send *s;
 
@@ -508,7 +577,8 @@ static void test_hda_qemu_ram_matches_guest(void **state)
 		      "%zu responses checked\n",
 		      guest.accel, r.seconds, m.commands, m.responses);
 	assert_int_equal(m.commands, r.rec.nsend);
-	assert_int_equal(m.corb, m.commands);
+	assert_int_equal(m.probes, 1); /* hda-duplex: one codec */
+	assert_int_equal(m.corb, m.probes + m.commands);
 	run_done(&r);
 }
 
@@ -524,7 +594,7 @@ static void test_hda_qemu_corb_wrap_matches_guest(void **state)
 		      "%zu wraps\n",
 		      guest.accel, r.seconds, m.commands, m.wraps);
 	assert_true(m.commands > CORB_ENTRIES);
-	assert_int_equal(m.corb, m.commands);
+	assert_int_equal(m.corb, m.probes + m.commands);
 	/* > 256 commands through a 256-entry ring: corb_index went round */
 	assert_true(m.wraps >= 1);
 	assert_true(m.wraps >= m.commands / CORB_ENTRIES);
@@ -540,7 +610,7 @@ static void test_hda_qemu_immediate_matches_guest(void **state)
 	print_message("hda qemu, immediate commands (%s): %.1f s, "
 		      "%zu commands\n",
 		      guest.accel, r.seconds, m.commands);
-	assert_int_equal(m.immediate, m.commands);
+	assert_int_equal(m.immediate, m.probes + m.commands);
 	run_done(&r);
 }
 
@@ -549,28 +619,26 @@ static void test_hda_qemu_immediate_matches_guest(void **state)
  * stderr and a QMP socket; the trace is piped into `memwire hda capture
  * --trace - --qmp SOCKET`, which reads the rings over QMP.
  */
-static void test_hda_capture_qmp_matches_guest(void **state)
+static void capture_qmp(const char *opts, struct run *r, struct match *m)
 {
-	struct run r;
-	struct match m;
 	char qmp[PATH_MAX + 64], sock[PATH_MAX];
 	const char *bin = getenv("MEMWIRE");
 	int pfd[2], rc_q, rc_m;
 	pid_t q, mw;
 	double end;
 
-	run_init(&r, NULL);
-	snprintf(sock, sizeof(sock), "%s/qmp.sock", r.dir);
+	run_init(r, opts);
+	snprintf(sock, sizeof(sock), "%s/qmp.sock", r->dir);
 	snprintf(qmp, sizeof(qmp), "unix:%s,server=on,wait=on", sock);
-	hg_cmd_add(&r.cmd, "-qmp");
-	hg_cmd_add(&r.cmd, qmp);
-	hg_cmd_add(&r.cmd, "-trace");
-	hg_cmd_add(&r.cmd, "memory_region_ops_write");
-	hg_cmd_add(&r.cmd, "-trace");
-	hg_cmd_add(&r.cmd, "memory_region_ops_read");
+	hg_cmd_add(&r->cmd, "-qmp");
+	hg_cmd_add(&r->cmd, qmp);
+	hg_cmd_add(&r->cmd, "-trace");
+	hg_cmd_add(&r->cmd, "memory_region_ops_write");
+	hg_cmd_add(&r->cmd, "-trace");
+	hg_cmd_add(&r->cmd, "memory_region_ops_read");
 	assert_int_equal(pipe(pfd), 0);
 
-	r.seconds = hg_now();
+	r->seconds = hg_now();
 	/* QEMU's stderr (the log backend's trace) into the pipe */
 	fflush(NULL);
 	q = fork();
@@ -582,7 +650,7 @@ static void test_hda_capture_qmp_matches_guest(void **state)
 		dup2(n, 0);
 		dup2(n, 1);
 		dup2(pfd[1], 2);
-		execvp(r.cmd.argv[0], (char *const *)r.cmd.argv);
+		execvp(r->cmd.argv[0], (char *const *)r->cmd.argv);
 		_exit(127);
 	}
 	close(pfd[1]);
@@ -599,23 +667,52 @@ static void test_hda_capture_qmp_matches_guest(void **state)
 	mw = hg_spawn((const char *const[]){bin ? bin : "build/memwire", "hda",
 					     "capture", "--trace", "-", "--qmp",
 					     sock, "--format", "json", "-o",
-					     r.out, NULL},
-		      pfd[0], NULL, r.mw_err);
+					     r->out, NULL},
+		      pfd[0], NULL, r->mw_err);
 	close(pfd[0]);
 	rc_q = hg_wait(q, BOOT_TIMEOUT_S);
 	rc_m = hg_wait(mw, rc_q < 0 ? 1 : 60);
-	r.seconds = hg_now() - r.seconds;
+	r->seconds = hg_now() - r->seconds;
 	if (rc_q != 0)
-		fail_msg("%s exited %d (kept %s)", HG_QEMU, rc_q, r.dir);
+		fail_msg("%s exited %d (kept %s)", HG_QEMU, rc_q, r->dir);
 	if (rc_m != 0)
 		fail_msg("memwire hda capture --qmp exited %d: %s (kept %s)",
-			 rc_m, last_line(r.mw_err), r.dir);
-	run_record(&r);
-	run_match(&r, &m);
+			 rc_m, last_line(r->mw_err), r->dir);
+	run_record(r);
+	run_match(r, m);
+}
+
+static void test_hda_capture_qmp_matches_guest(void **state)
+{
+	struct run r;
+	struct match m;
+
+	capture_qmp(NULL, &r, &m);
 	print_message("hda capture --qmp (%s): %.1f s, %zu commands, "
 		      "%zu responses checked\n",
 		      guest.accel, r.seconds, m.commands, m.responses);
 	assert_int_equal(m.commands, r.rec.nsend);
+	assert_int_equal(m.probes, 1); /* hda-duplex: one codec */
+	assert_int_equal(m.corb, m.probes + m.commands);
+	run_done(&r);
+}
+
+static void test_hda_capture_qmp_corb_wrap_matches_guest(void **state)
+{
+	struct run r;
+	struct match m;
+	char opts[64];
+
+	snprintf(opts, sizeof(opts), "mwhda.reads=%d", WRAP_READS);
+	capture_qmp(opts, &r, &m);
+	print_message("hda capture --qmp, CORB wrap (%s): %.1f s, "
+		      "%zu commands, %zu wraps\n",
+		      guest.accel, r.seconds, m.commands, m.wraps);
+	assert_true(m.commands > CORB_ENTRIES);
+	assert_int_equal(m.corb, m.probes + m.commands);
+	/* > 256 commands through a 256-entry ring: corb_index went round */
+	assert_true(m.wraps >= 1);
+	assert_true(m.wraps >= (m.probes + m.commands) / CORB_ENTRIES);
 	run_done(&r);
 }
 
@@ -649,28 +746,48 @@ static void test_match_rejects_wrong_captures(void **state)
 		fail_msg("%s: %s", path, err);
 	assert_true(rec.nsend > 10);
 
-	/* the exact capture: every command with its response when known */
-	c.n = rec.nsend;
+	/*
+	 * The exact capture: the untraced probe of codec 0 (a copy of the
+	 * first traced command, the vendor id read), then every command
+	 * with its response when known.
+	 */
+	c.n = rec.nsend + 1;
 	c.x = calloc(c.n + 1, sizeof(*c.x));
 	assert_non_null(c.x);
 	for (i = 0; i < c.n; i++) {
+		const struct hg_send *s = &rec.send[i ? i - 1 : 0];
+
 		c.x[i].seq = i + 1;
-		c.x[i].codec = rec.send[i].codec;
+		c.x[i].codec = s->codec;
 		c.x[i].has_verb = true;
-		c.x[i].verb = rec.send[i].verb;
+		c.x[i].verb = s->verb;
 		c.x[i].has_response = true;
-		c.x[i].response = rec.send[i].has_response
-					  ? rec.send[i].response
-					  : 0;
+		c.x[i].response = s->has_response ? s->response : 0;
 		snprintf(c.x[i].path, sizeof(c.x[i].path), "corb");
 		c.x[i].corb_index = (long)((i + 1) % CORB_ENTRIES);
 		c.x[i].line = (unsigned)i + 1;
 	}
 	assert_int_equal(capture_match(&rec, &c, &m, err, sizeof(err)), 0);
 	assert_int_equal(m.commands, rec.nsend);
+	assert_int_equal(m.probes, 1);
 
-	/* a wrong response where the kernel saw one */
-	for (i = 0; !rec.send[i].has_response; i++)
+	/*
+	 * Without the probe the capture missed a command: the traced vendor
+	 * id read passes for the probe, and everything after it is one off.
+	 */
+	c.x++;
+	c.n--;
+	assert_int_equal(capture_match(&rec, &c, &m, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "command #1 "));
+	c.x--;
+	c.n++;
+	/* a probe answered otherwise than the traced read */
+	c.x[0].response ^= 0x10000;
+	assert_int_equal(capture_match(&rec, &c, &m, err, sizeof(err)), -1);
+	c.x[0].response ^= 0x10000;
+
+	/* a wrong response where the kernel saw one (not the probe's) */
+	for (i = 2; !rec.send[i - 1].has_response; i++)
 		;
 	c.x[i].response ^= 1;
 	assert_int_equal(capture_match(&rec, &c, &m, err, sizeof(err)), -1);
@@ -681,10 +798,10 @@ static void test_match_rejects_wrong_captures(void **state)
 	assert_int_equal(capture_match(&rec, &c, &m, err, sizeof(err)), -1);
 	c.x[i].has_response = true;
 	/* a different command */
-	c.x[3].verb ^= 0x100;
+	c.x[4].verb ^= 0x100;
 	assert_int_equal(capture_match(&rec, &c, &m, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "command #4"));
-	c.x[3].verb ^= 0x100;
+	c.x[4].verb ^= 0x100;
 	/* the last one lost */
 	c.n--;
 	assert_int_equal(capture_match(&rec, &c, &m, err, sizeof(err)), -1);
@@ -770,18 +887,28 @@ int main(void)
 	};
 	const struct CMUnitTest live[] = {
 		cmocka_unit_test(test_guest_records_its_verbs),
-#if CAPTURE_CASES
-		cmocka_unit_test(test_hda_qemu_ram_matches_guest),
+#if CASES_QMP
 		cmocka_unit_test(test_hda_capture_qmp_matches_guest),
+#endif
+#if CASES_QMP_WRAP
+		cmocka_unit_test(test_hda_capture_qmp_corb_wrap_matches_guest),
+#endif
+#if CASES_HDA_QEMU
+		cmocka_unit_test(test_hda_qemu_ram_matches_guest),
 		cmocka_unit_test(test_hda_qemu_corb_wrap_matches_guest),
 		cmocka_unit_test(test_hda_qemu_immediate_matches_guest),
 #endif
 	};
 	int rc;
 
-#if !CAPTURE_CASES
-	(void)test_hda_qemu_ram_matches_guest;
+#if !CASES_QMP
 	(void)test_hda_capture_qmp_matches_guest;
+#endif
+#if !CASES_QMP_WRAP
+	(void)test_hda_capture_qmp_corb_wrap_matches_guest;
+#endif
+#if !CASES_HDA_QEMU
+	(void)test_hda_qemu_ram_matches_guest;
 	(void)test_hda_qemu_corb_wrap_matches_guest;
 	(void)test_hda_qemu_immediate_matches_guest;
 #endif

@@ -221,7 +221,8 @@ static inline bool hg_have(const char *prog)
 static inline int hg_prepare(struct hg_guest *g, const char *dir, char *err,
 			     size_t errlen)
 {
-	char build[PATH_MAX], accel[PATH_MAX], log[PATH_MAX], out[PATH_MAX];
+	char build[PATH_MAX + 64], accel[PATH_MAX + 64], log[PATH_MAX + 64];
+	char out[PATH_MAX + 64];
 	char *s;
 	int rc;
 
@@ -232,7 +233,11 @@ static inline int hg_prepare(struct hg_guest *g, const char *dir, char *err,
 		       HG_QEMU);
 		return -1;
 	}
-	snprintf(g->dir, sizeof(g->dir), "%s", dir);
+	if (strlen(dir) >= sizeof(g->dir)) {
+		hg_err(err, errlen, "%.64s...: path too long", dir);
+		return -1;
+	}
+	memcpy(g->dir, dir, strlen(dir) + 1);
 	mkdir(dir, 0755);
 	snprintf(build, sizeof(build), "%s/build.sh", HDA_GUEST_SRCDIR);
 	snprintf(accel, sizeof(accel), "%s/accel.sh", HDA_GUEST_SRCDIR);
