@@ -25,6 +25,10 @@
  *   5. restart: (above)
  *   6. heap:    apps logs its own events, checks the version agreement and
  *               validates the heap; then `smem show`, `smem log`, `smd ls`
+ *   7. hda:     a boot of QEMU's emulated codec (hda-duplex), recorded by
+ *               the guest kernel's hda tracepoints (tests/data/hda/
+ *               guest-boot.trace, built in), decoded into the text form
+ *               and an hda-verb script
  *
  * The region file lives in a fresh temporary directory, removed at the end.
  */
@@ -42,8 +46,13 @@
 
 #include "cli/cli.h"
 #include "core/barrier.h"
+#include "memwire/hda.h"
 #include "memwire/smd.h"
 #include "memwire/smem.h"
+
+/* tests/data/hda/guest-boot.trace, built in (src/hda/meson.build) */
+extern const char hda_demo_capture[];
+extern const size_t hda_demo_capture_len;
 
 #define STEP_TIMEOUT_MS 10000
 #define DEMO_TIMEOUT_MS 60000
@@ -650,6 +659,70 @@ static int step_heap(struct demo *d)
 	return ret;
 }
 
+/* One format of the built-in HDA capture, into a malloc'd string. */
+static int hda_render(enum hda_format fmt, char **out, uint64_t *count)
+{
+	struct hda_writer *w;
+	size_t len = 0;
+	FILE *f = open_memstream(out, &len);
+	int ret;
+
+	if (!f)
+		return fail("open_memstream: %s", strerror(errno));
+	ret = hda_writer_new(fmt, f, NULL, &w);
+	if (!ret)
+		ret = hda_import_text(HDA_IMPORT_KERNEL, "guest-boot.trace",
+				      hda_demo_capture, hda_demo_capture_len,
+				      hda_writer_sink, w);
+	if (ret >= 0) {
+		*count = (uint64_t)ret;
+		ret = hda_writer_finish(w);
+	}
+	hda_writer_free(w);
+	fclose(f);
+	if (ret < 0) {
+		free(*out);
+		*out = NULL;
+		return fail_lib(ret);
+	}
+	return 0;
+}
+
+static int step_hda(void)
+{
+	char *text = NULL, *script = NULL;
+	uint64_t n = 0, sets;
+	const char *p;
+	int ret;
+
+	ret = hda_render(HDA_FORMAT_TEXT, &text, &n);
+	if (!ret)
+		ret = hda_render(HDA_FORMAT_HDA_VERB, &script, &sets);
+	if (ret)
+		goto out;
+	sets = 0;
+	for (p = strstr(script, "\nhda-verb "); p;
+	     p = strstr(p + 1, "\nhda-verb "))
+		sets++;
+	open_object("hda");
+	print_text("\nhda: a Linux guest booting against QEMU's intel-hda + "
+		   "hda-duplex, as its kernel's\nhda_send_cmd/hda_get_response "
+		   "tracepoints recorded it (tests/data/hda/guest-boot.trace)\n"
+		   "\n$ memwire hda import guest-boot.trace\n");
+	print_str("source", NULL, "tests/data/hda/guest-boot.trace");
+	print_u64("exchanges", NULL, n);
+	print_u64("sets", NULL, sets);
+	print_text("%s", text);
+	print_text("\n$ memwire hda import guest-boot.trace --format "
+		   "hda-verb\n");
+	print_str("hda_verb", "%s", script);
+	close_object();
+out:
+	free(text);
+	free(script);
+	return ret;
+}
+
 static int demo_run(struct demo *d)
 {
 	unsigned i;
@@ -711,7 +784,7 @@ static int demo_run(struct demo *d)
 	}
 	print_text("\n");
 	close_array();
-	return EXIT_OK;
+	return step_hda();
 }
 
 int do_demo(int argc, char **argv)

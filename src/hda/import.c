@@ -72,7 +72,8 @@ struct reader {
 	unsigned long line;
 	hda_sink_fn sink;
 	void *arg;
-	uint64_t seq;
+	uint64_t seq;	/* of the last exchange */
+	uint64_t count; /* exchanges delivered */
 	int (*parse)(struct reader *r, char *s, size_t len);
 	int (*end)(struct reader *r);
 	void *state;
@@ -84,6 +85,7 @@ static int emit(struct reader *r, struct hda_exchange *x)
 		x->seq = ++r->seq;
 	else
 		r->seq = x->seq;
+	r->count++;
 	return r->sink(r->arg, x);
 }
 
@@ -702,7 +704,7 @@ static int import_stream(enum hda_import_kind kind, FILE *f, const char *name,
 	free(ks);
 	if (ret)
 		return ret;
-	return r.seq > INT_MAX ? INT_MAX : (int)r.seq;
+	return r.count > INT_MAX ? INT_MAX : (int)r.count;
 }
 
 int hda_import_text(enum hda_import_kind kind, const char *name,
