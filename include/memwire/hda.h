@@ -443,6 +443,15 @@ struct hda_capture_opts {
 	struct hda_mem *mem; /* NULL: only immediate commands are captured */
 	hda_sink_fn sink;
 	void *sink_arg;
+	/*
+	 * hda_capture_fd() drains the trace in a thread, into memory, so the
+	 * writer never blocks on it.  Needed with QMP: QEMU writes a trace
+	 * line holding its big lock, and answers QMP only with that lock,
+	 * so a full trace pipe while we wait for QMP is a deadlock.  Without
+	 * it, a full pipe holds the guest back, which keeps the rings from
+	 * running ahead of the capture (use it with --ram).
+	 */
+	bool drain_thread;
 };
 
 struct hda_capture_stats {
@@ -455,6 +464,8 @@ struct hda_capture_stats {
 	uint64_t unsolicited;
 	uint64_t no_response; /* verbs flushed without a response */
 	uint64_t orphans;     /* solicited responses with no verb waiting */
+	uint64_t lost;	      /* ring entries that could not be read */
+	bool mem_gone;	      /* the guest-memory backend went away */
 	uint64_t warnings;
 	char device[128];     /* the device that was followed, "" if none */
 };
@@ -467,9 +478,10 @@ int hda_capture_new(const struct hda_capture_opts *o, struct hda_capture **out);
 /**
  * hda_capture_line() - feed one trace line (without its newline)
  *
- * Return: 0, or the sink's negative errno, or -EPIPE/-EIO from guest
- * memory (the capture cannot go on).  Bad lines and impossible register
- * values are warnings (mw_log), not errors.
+ * Return: 0, or the sink's negative errno.  Bad lines, impossible register
+ * values and guest memory that cannot be read (outside RAM, a QMP socket
+ * that went away) are warnings (mw_log) and counted in the stats
+ * (lost, mem_gone), not errors: the capture keeps what it can.
  */
 int hda_capture_line(struct hda_capture *c, const char *line, size_t len);
 

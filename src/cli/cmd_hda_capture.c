@@ -148,6 +148,7 @@ static void print_summary(const struct hda_capture_stats *st,
 	print_u64("malformed", NULL, st->malformed);
 	print_u64("orphans", NULL, st->orphans);
 	print_u64("warnings", NULL, st->warnings);
+	print_u64("lost", NULL, st->lost);
 	if (output)
 		print_str("output", " -> %s", output);
 	print_text("\n");
@@ -347,6 +348,7 @@ int hda_cmd_capture(int argc, char **argv)
 	co.have_bar = a.have_bar;
 	co.bar = a.bar;
 	co.mem = mem;
+	co.drain_thread = a.qmp != NULL;
 	ret = new_capture(&co, &o, &cap);
 	if (ret)
 		goto out_file;
@@ -359,6 +361,11 @@ int hda_cmd_capture(int argc, char **argv)
 	}
 	print_summary(&st, a.output, a.output && strcmp(a.output, "-"));
 	ret = EXIT_OK;
+	if (st.mem_gone && st.lost)
+		ret = fail_keep("guest memory went away (%s): %llu ring "
+				"entries after that could not be read",
+				hda_mem_describe(mem),
+				(unsigned long long)st.lost);
 out_file:
 	if (o.f != stdout)
 		fclose(o.f);

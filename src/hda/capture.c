@@ -23,6 +23,7 @@
  */
 #include <errno.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -253,16 +254,30 @@ int hda_cap_mem(struct hda_capture *c, const char *what, uint64_t gpa,
 			     what, (unsigned long long)gpa);
 		return 0;
 	}
+	if (c->st.mem_gone)
+		return 0;
 	ret = hda_mem_read(c->o.mem, gpa, buf, len);
 	if (!ret) {
 		*ok = true;
 		return 0;
 	}
 	if (ret == -EPIPE || ret == -EIO || ret == -ECONNRESET ||
-	    ret == -ETIMEDOUT)
-		return ret; /* the backend is gone: the capture cannot go on */
+	    ret == -ETIMEDOUT) {
+		/* The backend is gone (QEMU exited): the rest of the trace
+		 * is still parsed, and what it cannot read is counted. */
+		if (!c->st.mem_gone)
+			mw_log(MW_LOG_WARN, "trace line %llu: %s",
+			       (unsigned long long)c->lineno, mw_last_error());
+		c->st.mem_gone = true;
+		return 0;
+	}
 	hda_cap_warn(c, HDA_W_MEM, "%s: %s", what, mw_last_error());
 	return 0;
+}
+
+void hda_cap_lost(struct hda_capture *c, unsigned n)
+{
+	c->st.lost += n;
 }
 
 static int parse_device(struct hda_capture *c, const char *d)
@@ -458,12 +473,156 @@ int hda_capture_line(struct hda_capture *c, const char *line, size_t len)
 	return hda_capture_event(c, &ev);
 }
 
+/*
+ * The drain thread: reads the trace as fast as it comes into a list of
+ * chunks; the capture takes from the list.  Memory grows only while the
+ * capture is slower than the trace (QMP round trips), up to DRAIN_MAX.
+ */
+#define DRAIN_MAX (1ull << 30)
+
+struct chunk {
+	struct chunk *next;
+	size_t len, off;
+	char data[];
+};
+
+struct drain {
+	int fd;
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct chunk *head, *tail;
+	size_t queued;
+	bool eof, quit;
+	int err;
+};
+
+static void *drain_main(void *arg)
+{
+	struct drain *d = arg;
+	char buf[64 << 10];
+
+	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
+	for (;;) {
+		struct chunk *ch;
+		ssize_t n;
+
+		/* Cancellable only in read(2), where no lock is held. */
+		pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, NULL);
+		n = read(d->fd, buf, sizeof(buf));
+		pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
+
+		if (n < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		pthread_mutex_lock(&d->mu);
+		if (n <= 0) {
+			d->eof = true;
+			d->err = n < 0 ? -errno : 0;
+			pthread_cond_broadcast(&d->cv);
+			pthread_mutex_unlock(&d->mu);
+			return NULL;
+		}
+		while (d->queued > DRAIN_MAX && !d->quit)
+			pthread_cond_wait(&d->cv, &d->mu);
+		if (d->quit) {
+			pthread_mutex_unlock(&d->mu);
+			return NULL;
+		}
+		ch = malloc(sizeof(*ch) + (size_t)n);
+		if (!ch) {
+			d->eof = true;
+			d->err = -ENOMEM;
+			pthread_cond_broadcast(&d->cv);
+			pthread_mutex_unlock(&d->mu);
+			return NULL;
+		}
+		ch->next = NULL;
+		ch->len = (size_t)n;
+		ch->off = 0;
+		memcpy(ch->data, buf, (size_t)n);
+		if (d->tail)
+			d->tail->next = ch;
+		else
+			d->head = ch;
+		d->tail = ch;
+		d->queued += (size_t)n;
+		pthread_cond_broadcast(&d->cv);
+		pthread_mutex_unlock(&d->mu);
+	}
+}
+
+/* Like read(2) on the drained trace; -EINTR when *@stop is set. */
+static ssize_t drain_read(struct drain *d, char *buf, size_t max,
+			  volatile int *stop)
+{
+	ssize_t got = 0;
+
+	pthread_mutex_lock(&d->mu);
+	while (!d->head && !d->eof && !(stop && *stop)) {
+		struct timespec ts;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += 100 * 1000 * 1000;
+		if (ts.tv_nsec >= 1000000000) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000;
+		}
+		pthread_cond_timedwait(&d->cv, &d->mu, &ts);
+	}
+	while (d->head && (size_t)got < max) {
+		struct chunk *ch = d->head;
+		size_t n = ch->len - ch->off;
+
+		if (n > max - (size_t)got)
+			n = max - (size_t)got;
+		memcpy(buf + got, ch->data + ch->off, n);
+		ch->off += n;
+		got += (ssize_t)n;
+		d->queued -= n;
+		if (ch->off == ch->len) {
+			d->head = ch->next;
+			if (!d->head)
+				d->tail = NULL;
+			free(ch);
+		}
+	}
+	if (!got && !d->head && d->eof && d->err)
+		got = d->err;
+	else if (!got && !d->eof)
+		got = -EINTR;
+	pthread_cond_broadcast(&d->cv);
+	pthread_mutex_unlock(&d->mu);
+	return got;
+}
+
+static void drain_stop(struct drain *d)
+{
+	pthread_mutex_lock(&d->mu);
+	d->quit = true;
+	pthread_cond_broadcast(&d->cv);
+	pthread_mutex_unlock(&d->mu);
+	/* A thread blocked in read(2) ends there: read is a cancellation
+	 * point, and the thread holds no lock while it reads. */
+	pthread_cancel(d->thread);
+	pthread_join(d->thread, NULL);
+	while (d->head) {
+		struct chunk *ch = d->head;
+
+		d->head = ch->next;
+		free(ch);
+	}
+	pthread_cond_destroy(&d->cv);
+	pthread_mutex_destroy(&d->mu);
+}
+
+static int capture_loop(struct hda_capture *c, int fd, struct drain *d,
+			volatile int *stop, int (*idle)(void *arg),
+			void *idle_arg, int idle_ms);
+
 int hda_capture_fd(struct hda_capture *c, int fd, volatile int *stop,
 		   int (*idle)(void *arg), void *idle_arg, int idle_ms)
 {
-	size_t have = 0;
-	bool skipping = false;
-	ssize_t n;
+	struct drain d;
 	int ret;
 
 	if (!c->buf) {
@@ -471,11 +630,48 @@ int hda_capture_fd(struct hda_capture *c, int fd, volatile int *stop,
 		if (!c->buf)
 			return mw_err(-ENOMEM, "out of memory");
 	}
+	if (!c->o.drain_thread)
+		return capture_loop(c, fd, NULL, stop, idle, idle_arg, idle_ms);
+	memset(&d, 0, sizeof(d));
+	d.fd = fd;
+	pthread_mutex_init(&d.mu, NULL);
+	pthread_cond_init(&d.cv, NULL);
+	ret = pthread_create(&d.thread, NULL, drain_main, &d);
+	if (ret) {
+		pthread_cond_destroy(&d.cv);
+		pthread_mutex_destroy(&d.mu);
+		return mw_err(-ret, "cannot start the trace reader: %s",
+			      strerror(ret));
+	}
+	ret = capture_loop(c, fd, &d, stop, idle, idle_arg, idle_ms);
+	drain_stop(&d);
+	return ret;
+}
+
+static int capture_loop(struct hda_capture *c, int fd, struct drain *d,
+			volatile int *stop, int (*idle)(void *arg),
+			void *idle_arg, int idle_ms)
+{
+	size_t have = 0;
+	bool skipping = false;
+	ssize_t n;
+	int ret;
+
 	for (;;) {
 		char *p, *nl, *end;
 
 		if (stop && *stop)
 			return 0;
+		if (d) {
+			n = drain_read(d, c->buf + have, READ_BUF - have, stop);
+			if (n == -EINTR)
+				continue;
+			if (n < 0) {
+				errno = (int)-n;
+				return mw_errno("reading the trace");
+			}
+			goto got;
+		}
 		if (idle) {
 			struct pollfd pfd = { .fd = fd, .events = POLLIN };
 			int pr = poll(&pfd, 1, idle_ms);
@@ -494,6 +690,7 @@ int hda_capture_fd(struct hda_capture *c, int fd, volatile int *stop,
 				continue;
 			return mw_errno("reading the trace");
 		}
+got:
 		if (n == 0)
 			break;
 		p = c->buf;

@@ -104,6 +104,9 @@ enum hda_warn_kind {
 	HDA_W_NKINDS,
 };
 
+/* @n ring entries could not be read. */
+void hda_cap_lost(struct hda_capture *c, unsigned n);
+
 void hda_cap_warn(struct hda_capture *c, enum hda_warn_kind k,
 		  const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 

@@ -96,6 +96,7 @@ static int corb_fetch(struct hda_capture *c, unsigned wp)
 			     "written (trace started after the driver set "
 			     "it up?): verb lost",
 			     wp);
+		hda_cap_lost(c, 1);
 		ctl->corb_done = (int)wp;
 		return 0;
 	}
@@ -118,6 +119,7 @@ static int corb_fetch(struct hda_capture *c, unsigned wp)
 	if (!ok) {
 		hda_cap_warn(c, HDA_W_MEM, "%u verb(s) in CORB slots %u..%u lost",
 			     n, first, wp);
+		hda_cap_lost(c, n);
 		return 0;
 	}
 	for (i = 0; i < n; i++) {
@@ -139,11 +141,13 @@ static int rirb_fetch(struct hda_capture *c, unsigned wp)
 	int ret;
 
 	if (!ctl->rirb_base_known) {
-		if (ctl->rirb_done != (int)wp)
+		if (ctl->rirb_done != (int)wp) {
 			hda_cap_warn(c, HDA_W_BASE,
 				     "RIRBWP = 0x%x but the RIRB base was "
 				     "never written: response lost",
 				     wp);
+			hda_cap_lost(c, 1);
+		}
 		ctl->rirb_done = (int)wp;
 		return 0;
 	}
@@ -166,6 +170,7 @@ static int rirb_fetch(struct hda_capture *c, unsigned wp)
 		hda_cap_warn(c, HDA_W_MEM,
 			     "%u response(s) in RIRB slots %u..%u lost", n,
 			     first, wp);
+		hda_cap_lost(c, n);
 		return 0;
 	}
 	for (i = 0; i < n; i++) {
