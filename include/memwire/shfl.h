@@ -422,6 +422,9 @@ int shfl_query_features(struct shfl_client *c, uint64_t *features,
 /* MAP_FOLDER with '/' as delimiter, case-sensitive; -ENOENT: no share. */
 int shfl_map_folder(struct shfl_client *c, const char *name, uint32_t *root);
 int shfl_unmap_folder(struct shfl_client *c, uint32_t root);
+/* QUERY_MAP_INFO: the SHFL_MIF_* flags of a mapped root. */
+int shfl_query_map_info(struct shfl_client *c, uint32_t root,
+			uint64_t *flags);
 
 /*
  * shfl_create() - CREATE @path ("/dir/file") with @parms->create_flags and

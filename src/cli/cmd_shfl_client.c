@@ -173,7 +173,7 @@ static int list_dir(struct session *s, const char *path)
 		while ((r = shfl_dirent_next(buf, len, &off, &d)) == 1) {
 			open_object(NULL);
 			print_str("type", "%-7s", type_name(d.info.attr.mode));
-			print_u64("mode", " %06llo", d.info.attr.mode & 07777);
+			print_u64("mode", " %6.4llo", d.info.attr.mode & 07777);
 			print_i64("size", " %12lld", d.info.size);
 			print_i64("mtime_ns", NULL, d.info.mtime_ns);
 			print_text("  %-19s", time_text(d.info.mtime_ns, tb,

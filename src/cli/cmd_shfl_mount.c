@@ -1177,6 +1177,7 @@ static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size,
 		       off_t off, struct fuse_file_info *fi, bool plus)
 {
 	struct ofile *of = (struct ofile *)(uintptr_t)fi->fh;
+	fuse_ino_t parent_ino;
 	char *buf, *p;
 	size_t i, left = size;
 	int ret = 0;
@@ -1186,6 +1187,13 @@ static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size,
 		fuse_reply_err(req, ENOMEM);
 		return;
 	}
+	pthread_mutex_lock(&M.lock);
+	{
+		struct node *n = node_get(ino);
+
+		parent_ino = n && n->parent ? n->parent->ino : FUSE_ROOT_ID;
+	}
+	pthread_mutex_unlock(&M.lock);
 	pthread_mutex_lock(&of->lock);
 	/* A rewind (offset 0 after a full pass) lists again. */
 	if (!of->loaded || (off == 0 && of->served))
@@ -1204,7 +1212,11 @@ static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size,
 		size_t need;
 
 		memset(&e, 0, sizeof(e));
-		fill_stat(&e.attr, 0, &d->info);
+		/* d_ino 0 hides an entry from readdir(3): "." is us, ".."
+		 * our parent (or the root), others pos + 1 (as vboxsf) until
+		 * a lookup gives them their inode */
+		fill_stat(&e.attr, i == 0 ? ino : i == 1 ? parent_ino : i + 1,
+			  &d->info);
 		if (!plus) {
 			need = fuse_add_direntry(req, p, left, d->name, &e.attr,
 						 (off_t)i + 1);
@@ -1216,8 +1228,10 @@ static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size,
 			if (need > left)
 				break;
 			/* "." and "..": no entry, no lookup */
-			if (i >= 2 && make_entry(ino, d->name, &d->info, &e))
+			if (i >= 2 && make_entry(ino, d->name, &d->info, &e)) {
 				memset(&e, 0, sizeof(e));
+				e.attr.st_ino = i + 1;
+			}
 			fuse_add_direntry_plus(req, p, left, d->name, &e,
 					       (off_t)i + 1);
 		}
@@ -1421,10 +1435,20 @@ int shfl_cmd_mount(int argc, char **argv)
 		ret = fail("%s", mw_last_error());
 		goto out_client;
 	}
+	{
+		uint64_t mif;
+
+		/* A read-only share opens files with write access stripped
+		 * (VirtualBox's quirk, §3.4): refuse write opens here so
+		 * programs learn it at open(), not at the first write. */
+		if (!shfl_query_map_info(M.c, M.root, &mif) &&
+		    !(mif & SHFL_MIF_WRITABLE))
+			M.ro = true;
+	}
 	snprintf(fsopts, sizeof(fsopts),
 		 "fsname=memwire-shfl:%s,subtype=shfl,default_permissions%s%s",
 		 strchr(M.share, ',') ? "share" : M.share,
-		 geteuid() == 0 ? ",allow_other" : "", M.ro ? ",ro" : "");
+		 geteuid() == 0 ? ",allow_other" : "", mo.ro ? ",ro" : "");
 	fargv[fargc++] = (char *)"memwire-shfl";
 	fargv[fargc++] = (char *)"-o";
 	fargv[fargc++] = fsopts;

@@ -134,17 +134,11 @@ int shfl_status_to_errno(int rc)
 	}
 }
 
-/* The name of a status ("VERR_DISK_FULL"), for messages. */
-static const char *status_name(int rc)
-{
-	return hgcm_status_name(rc);
-}
-
 /* Record a failed call: "SHFL READ: VERR_DISK_FULL (-152)". */
 static int call_err(const char *what, int rc)
 {
 	return mw_err(shfl_status_to_errno(rc), "SHFL %s: %s (%d)", what,
-		      status_name(rc), rc);
+		      shfl_status_name(rc), rc);
 }
 
 /* --------------------------------------------------------- transport */
@@ -286,7 +280,7 @@ int shfl_client_open(const char *socket_path, uint64_t ram_size,
 		ret = mw_err(id == VERR_HGCM_SERVICE_NOT_FOUND ? -ENOENT
 							       : -ECONNREFUSED,
 			     "%s: HGCM connect to %s: %s (%d)", socket_path,
-			     SHFL_SERVICE_NAME, status_name((int)id),
+			     SHFL_SERVICE_NAME, shfl_status_name((int)id),
 			     (int)id);
 		goto err_close;
 	}
@@ -409,6 +403,31 @@ int shfl_unmap_folder(struct shfl_client *c, uint32_t root)
 	return rc < 0 ? call_err("UNMAP_FOLDER", rc) : 0;
 }
 
+int shfl_query_map_info(struct shfl_client *c, uint32_t root,
+			uint64_t *flags)
+{
+	struct {
+		struct shfl_string hdr;
+		uint8_t room[SHFL_MAX_LEN * 2];
+	} name, mp;
+	struct hgcm_parm p[5];
+	int rc;
+
+	memset(&name, 0, sizeof(name));
+	memset(&mp, 0, sizeof(mp));
+	name.hdr.size = mp.hdr.size = sizeof(name.room);
+	p32(&p[0], root);
+	pbuf(&p[1], HGCM_PARM_LINADDR, &name, sizeof(name));
+	pbuf(&p[2], HGCM_PARM_LINADDR, &mp, sizeof(mp));
+	p64(&p[3], 0);
+	p32(&p[4], 0);
+	rc = call(c, SHFL_FN_QUERY_MAP_INFO, p, 5);
+	if (rc < 0)
+		return call_err("QUERY_MAP_INFO", rc);
+	*flags = p[3].u.u64;
+	return 0;
+}
+
 /* -------------------------------------------------------- CREATE */
 
 int shfl_create(struct shfl_client *c, uint32_t root, const char *path,
@@ -430,7 +449,7 @@ int shfl_create(struct shfl_client *c, uint32_t root, const char *path,
 	sstr_free(&s);
 	if (rc < 0)
 		return mw_err(shfl_status_to_errno(rc), "SHFL CREATE %s: %s (%d)",
-			      path, status_name(rc), rc);
+			      path, shfl_status_name(rc), rc);
 	if (p[2].u.buf.size != sizeof(*parms))
 		return mw_err(-EPROTO, "SHFL CREATE %s: the host returned %u "
 			      "bytes of SHFLCREATEPARMS, not %zu", path,
@@ -774,7 +793,7 @@ int shfl_remove(struct shfl_client *c, uint32_t root, const char *path,
 	sstr_free(&s);
 	if (rc < 0)
 		return mw_err(shfl_status_to_errno(rc), "SHFL REMOVE %s: %s (%d)",
-			      path, status_name(rc), rc);
+			      path, shfl_status_name(rc), rc);
 	return 0;
 }
 
@@ -802,7 +821,7 @@ int shfl_rename(struct shfl_client *c, uint32_t root, const char *src,
 	sstr_free(&d);
 	if (rc < 0)
 		return mw_err(shfl_status_to_errno(rc), "SHFL RENAME %s -> %s: "
-			      "%s (%d)", src, dst, status_name(rc), rc);
+			      "%s (%d)", src, dst, shfl_status_name(rc), rc);
 	return 0;
 }
 
@@ -856,7 +875,7 @@ int shfl_readlink(struct shfl_client *c, uint32_t root, const char *path,
 	sstr_free(&s);
 	if (rc < 0)
 		return mw_err(shfl_status_to_errno(rc), "SHFL READLINK %s: %s "
-			      "(%d)", path, status_name(rc), rc);
+			      "(%d)", path, shfl_status_name(rc), rc);
 	n = strnlen(buf, len);
 	if (n == len)
 		return mw_err(-ENAMETOOLONG, "SHFL READLINK %s: the target is "
@@ -891,6 +910,6 @@ int shfl_symlink(struct shfl_client *c, uint32_t root, const char *path,
 	sstr_free(&t);
 	if (rc < 0)
 		return mw_err(shfl_status_to_errno(rc), "SHFL SYMLINK %s -> %s: "
-			      "%s (%d)", path, target, status_name(rc), rc);
+			      "%s (%d)", path, target, shfl_status_name(rc), rc);
 	return 0;
 }
