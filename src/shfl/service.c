@@ -1116,6 +1116,10 @@ static int fn_create(struct shfl_svc *s, struct shfl_svc_client *c,
 	}
 	cp.handle = SHFL_HANDLE_NIL;
 	err = stat_client(c, r, rel, &st);
+	if (err && err != -ENOENT && err != -ENOTDIR) {
+		rc = hostfs_status(err); /* an escape, EACCES, ELOOP... */
+		goto out;
+	}
 	if (!err && S_ISDIR(st.st_mode))
 		flags |= SHFL_CF_DIRECTORY;
 	if (flags & SHFL_CF_DIRECTORY) {
