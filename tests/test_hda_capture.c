@@ -1240,6 +1240,65 @@ static void test_cli_capture_streams_and_flushes_on_sigint(void **state)
 	sim_close(&s);
 }
 
+static void test_cli_qemu_errors(void **state)
+{
+	(void)state;
+	tu_check_error(TU_ARGV("hda", "qemu", "-o", "/dev/null"), 2,
+		       "QEMU-COMMAND");
+	tu_check_error(TU_ARGV("hda", "qemu", "-o", "/dev/null", "--",
+			       "qemu-system-x86_64", "-D", "x"),
+		       2, "-D");
+	tu_check_error(TU_ARGV("hda", "qemu", "--mem", "disk", "--", "q"), 2,
+		       "ram or qmp");
+	tu_check_error(TU_ARGV("hda", "qemu", "-o", "/dev/null", "--",
+			       "/nonexistent/qemu", "-m", "16M"),
+		       1, "/nonexistent/qemu");
+}
+
+/*
+ * A real QEMU under `hda qemu`: the run directory lives in $TMPDIR while
+ * it runs and is gone after; SIGINT goes on to QEMU, and the capture ends
+ * cleanly when QEMU does.  (The end-to-end guest test is test_hda_qemu.)
+ */
+static void test_cli_qemu_runs_qemu_and_ends_with_it(void **state)
+{
+	static const char *const mems[] = { "ram", "qmp" };
+	size_t k;
+
+	(void)state;
+	if (!have_qemu())
+		skip();
+	for (k = 0; k < 2; k++) {
+		char dir[512], out[600], *text;
+		pid_t pid;
+		int rc;
+
+		tu_tmpdir(dir, sizeof(dir));
+		snprintf(out, sizeof(out), "%s/out", dir);
+		setenv("TMPDIR", dir, 1);
+		pid = tu_spawn_bg(out, TU_ARGV("-j", "hda", "qemu", "--mem",
+					       mems[k], "-o", "/dev/null", "--",
+					       "qemu-system-x86_64", "-M", "pc",
+					       "-m", "32M", "-display", "none",
+					       "-nodefaults"));
+		unsetenv("TMPDIR");
+		tu_sleep_ms(1500);
+		kill(pid, SIGINT);
+		rc = tu_wait_bg(pid, 20000);
+		text = tu_read_file(out);
+		if (rc != 0)
+			fail_msg("--mem %s: exit %d: %s", mems[k], rc, text);
+		assert_non_null(strstr(text, "\"exchanges\":0"));
+		free(text);
+		/* only the test's own files are left */
+		snprintf(out, sizeof(out), "find %s -name 'memwire-hda-*' | "
+					   "grep -q .",
+			 dir);
+		assert_int_not_equal(system(out), 0);
+		tu_rmrf(dir);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1276,6 +1335,8 @@ int main(void)
 		cmocka_unit_test(test_cli_capture_errors),
 		cmocka_unit_test(
 			test_cli_capture_streams_and_flushes_on_sigint),
+		cmocka_unit_test(test_cli_qemu_errors),
+		cmocka_unit_test(test_cli_qemu_runs_qemu_and_ends_with_it),
 	};
 
 	signal(SIGPIPE, SIG_IGN);

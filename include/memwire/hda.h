@@ -452,6 +452,13 @@ struct hda_capture_opts {
 	 * running ahead of the capture (use it with --ram).
 	 */
 	bool drain_thread;
+	/*
+	 * With drain_thread and a QMP backend: stop the guest (QMP stop,
+	 * then cont) while the capture is more than 32 KiB of trace behind,
+	 * so the guest cannot run a ring lap ahead of the reads.  Only a
+	 * guest that was running is stopped and continued.
+	 */
+	bool pause_guest;
 };
 
 struct hda_capture_stats {
@@ -466,6 +473,7 @@ struct hda_capture_stats {
 	uint64_t orphans;     /* solicited responses with no verb waiting */
 	uint64_t lost;	      /* ring entries that could not be read */
 	bool mem_gone;	      /* the guest-memory backend went away */
+	uint64_t pauses;      /* times the guest was stopped to catch up */
 	uint64_t warnings;
 	char device[128];     /* the device that was followed, "" if none */
 };

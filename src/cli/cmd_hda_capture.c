@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
@@ -149,6 +150,7 @@ static void print_summary(const struct hda_capture_stats *st,
 	print_u64("orphans", NULL, st->orphans);
 	print_u64("warnings", NULL, st->warnings);
 	print_u64("lost", NULL, st->lost);
+	print_u64("pauses", NULL, st->pauses);
 	if (output)
 		print_str("output", " -> %s", output);
 	print_text("\n");
@@ -348,7 +350,7 @@ int hda_cmd_capture(int argc, char **argv)
 	co.have_bar = a.have_bar;
 	co.bar = a.bar;
 	co.mem = mem;
-	co.drain_thread = a.qmp != NULL;
+	co.drain_thread = co.pause_guest = a.qmp != NULL;
 	ret = new_capture(&co, &o, &cap);
 	if (ret)
 		goto out_file;
@@ -374,5 +376,482 @@ out_mem:
 out_fd:
 	if (fd > STDIN_FILENO)
 		close(fd);
+	return ret;
+}
+
+/* --------------------------------------------------------------- qemu */
+
+/*
+ * `hda qemu` adds to the QEMU command (QEMU 7.2 options, hda.md 3.2/3.3):
+ *   -msg timestamp=on                 trace lines carry their time
+ *   -trace enable=memory_region_ops_{read,write}   the emulated controller
+ *     or -trace enable=vfio_region_{read,write}    a vfio-pci controller
+ *   -D /dev/fd/N                      the log backend into our pipe
+ *   -qmp unix:DIR/qmp.sock,server=on,wait=off
+ *   -object memory-backend-file,id=mw-ram,size=S,mem-path=DIR/ram,share=on
+ *   -machine memory-backend=mw-ram    guest RAM we can read (--mem ram)
+ *   -no-shutdown                      (--mem qmp) QEMU stays up after the
+ *                                     guest powers off, until the capture
+ *                                     has read the last rings, then quits
+ * and x-no-mmap=on to every -device vfio-pci, so that BAR accesses trap
+ * into QEMU and reach the trace.
+ */
+struct qemu_run {
+	char dir[512];
+	char ram[600], sock[600];
+	char dopt[32], qmpopt[700], objopt[900], memsize[32];
+	char **argv; /* the QEMU command as run */
+	int argc;
+	uint64_t ram_size;
+	char machine[64];
+	char *owned[16]; /* rewritten -device vfio-pci arguments */
+	int nowned;
+	bool vfio, has_backend, no_shutdown, has_msg;
+	pid_t pid;
+	int signals;
+	struct hda_mem *mem; /* QMP, for -no-shutdown */
+	bool quit_sent;
+};
+
+static struct qemu_run *qrun;
+
+static void on_qemu_signal(int sig)
+{
+	(void)sig;
+	/* First: ask QEMU to end and read its trace to the end; second:
+	 * stop now. */
+	if (qrun && qrun->pid > 0)
+		kill(qrun->pid, qrun->signals ? SIGKILL : SIGTERM);
+	if (qrun && qrun->signals++)
+		cap_stop = 1;
+}
+
+static bool is_opt(const char *a, const char *name)
+{
+	if (a[0] != '-')
+		return false;
+	a += a[1] == '-' ? 2 : 1;
+	return !strcmp(a, name);
+}
+
+/* "-m 256M", "-m 256" (MiB), "-m size=1G,slots=2,maxmem=4G" */
+static int parse_mem_size(const char *v, uint64_t *out)
+{
+	char num[32];
+	const char *s = strstr(v, "size=");
+	size_t n;
+	uint64_t x;
+	char *end;
+
+	s = s && (s == v || s[-1] == ',') ? s + 5 : v;
+	n = strcspn(s, ",");
+	if (!n || n >= sizeof(num))
+		return -1;
+	memcpy(num, s, n);
+	num[n] = '\0';
+	errno = 0;
+	x = strtoull(num, &end, 10);
+	if (errno || end == num)
+		return -1;
+	switch (*end) {
+	case '\0':
+	case 'M':
+	case 'm':
+		x <<= 20;
+		break;
+	case 'G':
+	case 'g':
+		x <<= 30;
+		break;
+	case 'T':
+	case 't':
+		x <<= 40;
+		break;
+	case 'K':
+	case 'k':
+		x <<= 10;
+		break;
+	default:
+		return -1;
+	}
+	if (*end && end[1] && strcmp(end + 1, "iB") && strcmp(end + 1, "B"))
+		return -1;
+	*out = x;
+	return 0;
+}
+
+/* Look through the command; add what the capture needs. */
+static int qemu_build(struct qemu_run *q, int argc, char **argv,
+		      bool use_ram, int trace_fd, const char *device)
+{
+	int i, n = 0;
+	bool trace_vfio;
+
+	q->ram_size = 128ull << 20; /* QEMU's default */
+	snprintf(q->machine, sizeof(q->machine), "pc");
+	q->argv = calloc((size_t)argc + 32, sizeof(char *));
+	if (!q->argv)
+		return fail("out of memory");
+	for (i = 0; i < argc; i++) {
+		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : "";
+
+		q->argv[n++] = argv[i];
+		if (is_opt(a, "D"))
+			return usage_error("hda qemu: the command has -D; "
+					   "hda qemu sends the log to itself");
+		if (is_opt(a, "m") && parse_mem_size(v, &q->ram_size))
+			return usage_error("hda qemu: cannot read -m '%s'", v);
+		if (is_opt(a, "M") || is_opt(a, "machine")) {
+			const char *t = strstr(v, "type=");
+			size_t len = strcspn(v, ",");
+
+			if (strstr(v, "memory-backend="))
+				q->has_backend = true;
+			/* "q35", "pc,accel=kvm", "type=q35,...", not
+			 * "accel=kvm" */
+			if (t && (t == v || t[-1] == ','))
+				snprintf(q->machine, sizeof(q->machine), "%.*s",
+					 (int)strcspn(t + 5, ","), t + 5);
+			else if (!memchr(v, '=', len))
+				snprintf(q->machine, sizeof(q->machine), "%.*s",
+					 (int)len, v);
+		}
+		if (is_opt(a, "object") && !strncmp(v, "memory-backend", 14))
+			q->has_backend = true;
+		if (is_opt(a, "numa") && strstr(v, "memdev="))
+			q->has_backend = true;
+		if (is_opt(a, "no-shutdown"))
+			q->no_shutdown = true;
+		if (is_opt(a, "msg"))
+			q->has_msg = true;
+		if (is_opt(a, "device") &&
+		    (!strncmp(v, "vfio-pci", 8) || strstr(v, "driver=vfio-pci"))) {
+			size_t len = strlen(v) + 16;
+			char *d = q->nowned < 16 ? malloc(len) : NULL;
+
+			if (!d)
+				return fail("hda qemu: too many vfio-pci "
+					    "devices");
+			q->owned[q->nowned++] = d;
+			/* Trap the BAR into QEMU: no rebuild needed, it is an
+			 * ordinary property (hda.md 1.2). */
+			snprintf(d, len, "%s%s", v,
+				 strstr(v, "x-no-mmap") ? "" : ",x-no-mmap=on");
+			q->argv[n++] = d;
+			i++;
+			q->vfio = true;
+		}
+	}
+	if (!n)
+		return usage_error("hda qemu: expected a QEMU command after --");
+	if (!q->has_msg) {
+		q->argv[n++] = "-msg";
+		q->argv[n++] = "timestamp=on";
+	}
+	trace_vfio = device ? strncmp(device, "name=", 5) != 0 : q->vfio;
+	q->argv[n++] = "-trace";
+	q->argv[n++] = trace_vfio ? "enable=vfio_region_write"
+				  : "enable=memory_region_ops_write";
+	q->argv[n++] = "-trace";
+	q->argv[n++] = trace_vfio ? "enable=vfio_region_read"
+				  : "enable=memory_region_ops_read";
+	snprintf(q->dopt, sizeof(q->dopt), "/dev/fd/%d", trace_fd);
+	q->argv[n++] = "-D";
+	q->argv[n++] = q->dopt;
+	snprintf(q->qmpopt, sizeof(q->qmpopt), "unix:%s,server=on,wait=off",
+		 q->sock);
+	q->argv[n++] = "-qmp";
+	q->argv[n++] = q->qmpopt;
+	if (use_ram) {
+		snprintf(q->objopt, sizeof(q->objopt),
+			 "memory-backend-file,id=mw-ram,size=%llu,mem-path=%s,"
+			 "share=on",
+			 (unsigned long long)q->ram_size, q->ram);
+		q->argv[n++] = "-object";
+		q->argv[n++] = q->objopt;
+		q->argv[n++] = "-machine";
+		q->argv[n++] = "memory-backend=mw-ram";
+	} else if (!q->no_shutdown) {
+		q->argv[n++] = "-no-shutdown";
+	}
+	q->argv[n] = NULL;
+	q->argc = n;
+	return 0;
+}
+
+/* --mem qmp: once the guest is off and the trace quiet, let QEMU go. */
+static int qemu_idle(void *arg)
+{
+	struct qemu_run *q = arg;
+	char *reply = NULL;
+
+	if (!q->mem || q->quit_sent)
+		return 0;
+	if (hda_mem_qmp_command(q->mem, "{\"execute\":\"query-status\"}",
+				&reply))
+		return 0;
+	if (reply && (strstr(reply, "\"shutdown\"") ||
+		      strstr(reply, "\"guest-panicked\""))) {
+		/* The guest is off; its last trace lines were read (the
+		 * trace has been quiet): QEMU may go now. */
+		hda_mem_qmp_command(q->mem, "{\"execute\":\"quit\"}", NULL);
+		q->quit_sent = true;
+	}
+	free(reply);
+	return 0;
+}
+
+/* Is @cmd an executable, as execvp() would find it? */
+static bool can_exec(const char *cmd)
+{
+	const char *path = getenv("PATH"), *p;
+	char buf[4096];
+
+	if (strchr(cmd, '/'))
+		return access(cmd, X_OK) == 0;
+	for (p = path ? path : "/usr/bin:/bin"; *p;) {
+		size_t n = strcspn(p, ":");
+
+		snprintf(buf, sizeof(buf), "%.*s/%s", (int)n,
+			 n ? p : ".", cmd);
+		if (access(buf, X_OK) == 0)
+			return true;
+		p += n + (p[n] == ':');
+	}
+	return false;
+}
+
+static void qemu_free_argv(struct qemu_run *q)
+{
+	while (q->nowned)
+		free(q->owned[--q->nowned]);
+	free(q->argv);
+	q->argv = NULL;
+}
+
+static void rm_rundir(struct qemu_run *q)
+{
+	qemu_free_argv(q);
+	unlink(q->ram);
+	unlink(q->sock);
+	rmdir(q->dir);
+}
+
+int hda_cmd_qemu(int argc, char **argv);
+int hda_cmd_qemu(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "output", required_argument, NULL, 'o' },
+		{ "format", required_argument, NULL, OPT_FORMAT },
+		{ "mem", required_argument, NULL, OPT_MEM },
+		{ "device", required_argument, NULL, OPT_DEVICE },
+		{ "help", no_argument, NULL, OPT_HELP },
+		{ 0 },
+	};
+	struct qemu_run q = { 0 };
+	struct hda_capture_opts co = { 0 };
+	struct hda_capture_stats st;
+	struct hda_capture *cap = NULL;
+	const char *output = NULL, *format = NULL, *mem = "ram",
+		   *device = NULL, *tmp;
+	struct out o = { 0 };
+	int c, pfd[2] = { -1, -1 }, ret, status = 0, fd;
+	bool use_ram;
+	double t0;
+
+	optind = 0;
+	opterr = 0;
+	/* '+': the QEMU command after the options is not ours */
+	while ((c = getopt_long(argc, argv, "+o:", opts, NULL)) != -1) {
+		switch (c) {
+		case 'o':
+			output = optarg;
+			break;
+		case OPT_FORMAT:
+			format = optarg;
+			break;
+		case OPT_MEM:
+			mem = optarg;
+			break;
+		case OPT_DEVICE:
+			device = optarg;
+			break;
+		case OPT_HELP:
+			print_text("usage: memwire hda qemu [-o FILE] [--format "
+				   "text|json] [--mem ram|qmp] [--device DEV] "
+				   "-- QEMU-COMMAND...\n");
+			return EXIT_OK;
+		default:
+			return usage_error("hda qemu: unknown option or missing "
+					   "value: '%s'",
+					   argv[optind - 1]);
+		}
+	}
+	if (strcmp(mem, "ram") && strcmp(mem, "qmp"))
+		return usage_error("hda qemu: --mem: expected ram or qmp, got "
+				   "'%s'",
+				   mem);
+	if (optind >= argc)
+		return usage_error("hda qemu: expected -- QEMU-COMMAND...");
+	o.fmt = json_output ? OUT_JSON : OUT_TEXT;
+	if (format && parse_format(format, &o.fmt))
+		return EXIT_USAGE;
+	co.device = device;
+	if (hda_capture_new(&co, &cap))
+		return usage_error("hda qemu: %s", mw_last_error());
+	hda_capture_free(cap);
+	cap = NULL;
+	if (json_output && (!output || !strcmp(output, "-")))
+		return usage_error("hda qemu: with -j stdout carries the "
+				   "summary: write the exchanges with -o FILE");
+
+	if (!can_exec(argv[optind]))
+		return fail("%s: no such program", argv[optind]);
+	tmp = getenv("TMPDIR");
+	if (!tmp || !*tmp)
+		tmp = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
+	snprintf(q.dir, sizeof(q.dir), "%s/memwire-hda-XXXXXX", tmp);
+	if (!mkdtemp(q.dir))
+		return fail("%s: %s", q.dir, strerror(errno));
+	snprintf(q.ram, sizeof(q.ram), "%s/ram", q.dir);
+	snprintf(q.sock, sizeof(q.sock), "%s/qmp.sock", q.dir);
+	if (pipe2(pfd, O_CLOEXEC)) {
+		ret = fail("pipe: %s", strerror(errno));
+		goto out_dir;
+	}
+	use_ram = !strcmp(mem, "ram");
+	ret = qemu_build(&q, argc - optind, argv + optind, use_ram, pfd[1],
+			 device);
+	if (ret)
+		goto out_pipe;
+	if (use_ram && q.has_backend) {
+		info("the command has its own memory backend: reading guest "
+		     "memory over QMP");
+		use_ram = false;
+		qemu_free_argv(&q);
+		ret = qemu_build(&q, argc - optind, argv + optind, false,
+				 pfd[1], device);
+		if (ret)
+			goto out_pipe;
+	}
+	if (use_ram) {
+		enum hda_machine m;
+
+		/* The file QEMU will use as guest RAM, made here so that
+		 * it can be mapped before the guest runs. */
+		fd = open(q.ram, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		if (fd < 0 || ftruncate(fd, (off_t)q.ram_size)) {
+			ret = fail("guest RAM file %s: %s", q.ram,
+				   strerror(errno));
+			if (fd >= 0)
+				close(fd);
+			goto out_pipe;
+		}
+		close(fd);
+		if (hda_machine_parse(q.machine, &m)) {
+			ret = usage_error("hda qemu: %s (use --mem qmp)",
+					  mw_last_error());
+			goto out_pipe;
+		}
+		if (hda_mem_open_ram(q.ram, m, 0, &q.mem)) {
+			ret = fail_lib(-1);
+			goto out_pipe;
+		}
+	}
+	o.f = open_output(output);
+	if (!o.f) {
+		ret = EXIT_FAIL;
+		goto out_pipe;
+	}
+	if (verbose) {
+		int i;
+
+		fprintf(stderr, "%s: running", progname);
+		for (i = 0; i < q.argc; i++)
+			fprintf(stderr, " %s", q.argv[i]);
+		fputc('\n', stderr);
+	}
+	fflush(NULL);
+	t0 = 0;
+	q.pid = fork();
+	if (q.pid < 0) {
+		ret = fail("fork: %s", strerror(errno));
+		goto out_file;
+	}
+	if (q.pid == 0) {
+		/* The trace pipe's write end stays open across exec. */
+		fcntl(pfd[1], F_SETFD, 0);
+		signal(SIGPIPE, SIG_DFL);
+		execvp(q.argv[0], q.argv);
+		fprintf(stderr, "%s: %s: %s\n", progname, q.argv[0],
+			strerror(errno));
+		_exit(127);
+	}
+	close(pfd[1]);
+	pfd[1] = -1;
+	qrun = &q;
+	catch_stop(on_qemu_signal);
+	if (!use_ram) {
+		/* QEMU makes its QMP socket early, before the guest runs. */
+		while (access(q.sock, F_OK) && waitpid(q.pid, &status,
+							WNOHANG) == 0 &&
+		       t0 < 30000) {
+			usleep(20000);
+			t0 += 20;
+		}
+		ret = hda_mem_open_qmp(q.sock, 10000, &q.mem);
+		if (ret) {
+			ret = fail_lib(ret);
+			kill(q.pid, SIGTERM);
+			waitpid(q.pid, &status, 0);
+			goto out_file;
+		}
+	}
+	co.device = device;
+	co.mem = q.mem;
+	co.drain_thread = co.pause_guest = !use_ram;
+	ret = new_capture(&co, &o, &cap);
+	if (ret)
+		goto out_kill;
+	ret = run_capture(cap, pfd[0], &o, use_ram ? NULL : qemu_idle, &q,
+			  &st);
+	hda_capture_free(cap);
+out_kill:
+	if (cap_stop || ret)
+		kill(q.pid, SIGTERM);
+	while (waitpid(q.pid, &status, 0) < 0 && errno == EINTR)
+		;
+	q.pid = -1;
+	qrun = NULL;
+	if (ret) {
+		ret = ret > 0 ? ret : fail_lib(ret);
+		goto out_file;
+	}
+	print_summary(&st, output, output && strcmp(output, "-"));
+	ret = EXIT_OK;
+	if (st.mem_gone && st.lost)
+		ret = fail_keep("guest memory went away (%s): %llu ring "
+				"entries after that could not be read",
+				hda_mem_describe(q.mem),
+				(unsigned long long)st.lost);
+	else if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
+		ret = fail_keep("%s could not be run", q.argv[0]);
+	else if (WIFEXITED(status) && WEXITSTATUS(status))
+		ret = fail_keep("%s exited with status %d", q.argv[0],
+				WEXITSTATUS(status));
+	else if (WIFSIGNALED(status) && !q.signals)
+		ret = fail_keep("%s was killed by signal %d", q.argv[0],
+				WTERMSIG(status));
+out_file:
+	if (o.f && o.f != stdout)
+		fclose(o.f);
+out_pipe:
+	if (pfd[0] >= 0)
+		close(pfd[0]);
+	if (pfd[1] >= 0)
+		close(pfd[1]);
+	hda_mem_close(q.mem);
+out_dir:
+	rm_rundir(&q);
 	return ret;
 }

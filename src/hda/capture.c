@@ -66,7 +66,8 @@ struct hda_capture {
 	unsigned warn_count[HDA_W_NKINDS];
 	struct hda_capture_stats st;
 
-	char *buf; /* hda_capture_fd() */
+	char *buf;   /* hda_capture_fd() */
+	bool paused; /* pause_guest: we stopped the guest */
 };
 
 static const char *const warn_names[HDA_W_NKINDS] = {
@@ -551,23 +552,32 @@ static void *drain_main(void *arg)
 	}
 }
 
-/* Like read(2) on the drained trace; -EINTR when *@stop is set. */
+/*
+ * Like read(2) on the drained trace; -EINTR when *@stop is set, -EAGAIN
+ * after @idle_ms (>= 0) without data.
+ */
 static ssize_t drain_read(struct drain *d, char *buf, size_t max,
-			  volatile int *stop)
+			  volatile int *stop, int idle_ms)
 {
+	int waited = 0;
 	ssize_t got = 0;
 
 	pthread_mutex_lock(&d->mu);
 	while (!d->head && !d->eof && !(stop && *stop)) {
 		struct timespec ts;
 
+		if (idle_ms >= 0 && waited >= idle_ms) {
+			pthread_mutex_unlock(&d->mu);
+			return -EAGAIN;
+		}
 		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_nsec += 100 * 1000 * 1000;
+		ts.tv_nsec += 50 * 1000 * 1000;
 		if (ts.tv_nsec >= 1000000000) {
 			ts.tv_sec++;
 			ts.tv_nsec -= 1000000000;
 		}
 		pthread_cond_timedwait(&d->cv, &d->mu, &ts);
+		waited += 50;
 	}
 	while (d->head && (size_t)got < max) {
 		struct chunk *ch = d->head;
@@ -619,6 +629,41 @@ static int capture_loop(struct hda_capture *c, int fd, struct drain *d,
 			volatile int *stop, int (*idle)(void *arg),
 			void *idle_arg, int idle_ms);
 
+#define PAUSE_HIGH (32u << 10) /* stop the guest this far behind */
+
+/*
+ * pause_guest: a running guest is stopped while the capture is behind and
+ * continued once it caught up.  QMP answers because the drain thread keeps
+ * QEMU's trace writes from blocking.
+ */
+static void pace_guest(struct hda_capture *c, struct drain *d, bool *paused)
+{
+	size_t queued;
+	char *reply = NULL;
+
+	if (!c->o.pause_guest || !c->o.mem || c->st.mem_gone)
+		return;
+	pthread_mutex_lock(&d->mu);
+	queued = d->queued;
+	pthread_mutex_unlock(&d->mu);
+	if (!*paused && queued > PAUSE_HIGH) {
+		if (hda_mem_qmp_command(c->o.mem,
+					"{\"execute\":\"query-status\"}",
+					&reply))
+			return;
+		if (reply && strstr(reply, "\"running\":true") &&
+		    !hda_mem_qmp_command(c->o.mem, "{\"execute\":\"stop\"}",
+					 NULL)) {
+			*paused = true;
+			c->st.pauses++;
+		}
+		free(reply);
+	} else if (*paused && queued == 0) {
+		hda_mem_qmp_command(c->o.mem, "{\"execute\":\"cont\"}", NULL);
+		*paused = false;
+	}
+}
+
 int hda_capture_fd(struct hda_capture *c, int fd, volatile int *stop,
 		   int (*idle)(void *arg), void *idle_arg, int idle_ms)
 {
@@ -645,6 +690,9 @@ int hda_capture_fd(struct hda_capture *c, int fd, volatile int *stop,
 	}
 	ret = capture_loop(c, fd, &d, stop, idle, idle_arg, idle_ms);
 	drain_stop(&d);
+	if (c->paused && c->o.mem && !c->st.mem_gone)
+		hda_mem_qmp_command(c->o.mem, "{\"execute\":\"cont\"}", NULL);
+	c->paused = false;
 	return ret;
 }
 
@@ -663,9 +711,18 @@ static int capture_loop(struct hda_capture *c, int fd, struct drain *d,
 		if (stop && *stop)
 			return 0;
 		if (d) {
-			n = drain_read(d, c->buf + have, READ_BUF - have, stop);
+			pace_guest(c, d, &c->paused);
+			n = drain_read(d, c->buf + have, READ_BUF - have, stop,
+				       c->paused ? 0 : idle ? idle_ms : -1);
+			if (n == -EAGAIN && c->paused)
+				continue; /* caught up: pace_guest continues */
 			if (n == -EINTR)
 				continue;
+			if (n == -EAGAIN) {
+				if (idle(idle_arg))
+					return 0;
+				continue;
+			}
 			if (n < 0) {
 				errno = (int)-n;
 				return mw_errno("reading the trace");
