@@ -429,7 +429,7 @@ static void test_every_function_answers_like_the_reference(void **state)
 		uint32_t off = 0, seen = 0;
 
 		p[0] = U32(r), p[1] = U64(h), p[2] = U32(0), p[3] = U32(4096);
-		p[4] = BUF(NULL, 0), p[5] = BUF(list, 4096), p[6] = U32(0);
+		p[4] = BUF_IN(b2, 0), p[5] = BUF(list, 4096), p[6] = U32(0);
 		p[7] = U32(0);
 		assert_int_equal(call(f, FN_LIST, p, 8), VINF_SUCCESS);
 		assert_int_equal(p[7].u.u32, 3);
