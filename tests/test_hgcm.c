@@ -218,6 +218,57 @@ static void log_line(enum mw_log_level level, const char *msg, void *arg)
 	fflush(host_log);
 }
 
+/*
+ * "test.track", a second service in the host: counts connects,
+ * disconnects and cancels, so a test can see what the host did to the
+ * clients of a guest.  Function 1 completes at once; 2 is held until the
+ * guest cancels it (or goes away).
+ */
+struct track_stats {
+	uint32_t connects, disconnects, calls, cancels;
+};
+
+static struct track_stats track; /* in the host child */
+
+static int tr_connect(void *svc, uint32_t id, void *client, uint32_t req)
+{
+	__atomic_add_fetch(&track.connects, 1, __ATOMIC_RELAXED);
+	return VINF_SUCCESS;
+}
+
+static void tr_disconnect(void *svc, uint32_t id, void *client)
+{
+	__atomic_add_fetch(&track.disconnects, 1, __ATOMIC_RELAXED);
+}
+
+static void tr_call(void *svc, struct hgcm_call *call, uint32_t id,
+		    void *client, uint32_t fn, uint32_t cparms,
+		    struct hgcm_svc_parm *parms)
+{
+	__atomic_add_fetch(&track.calls, 1, __ATOMIC_RELAXED);
+	if (fn == 2)
+		return; /* held until cancelled */
+	hgcm_call_complete(call, fn == 1 ? VINF_SUCCESS : VERR_NOT_IMPLEMENTED);
+}
+
+static void tr_cancelled(void *svc, struct hgcm_call *call, uint32_t id,
+			 void *client)
+{
+	__atomic_add_fetch(&track.cancels, 1, __ATOMIC_RELAXED);
+	hgcm_call_complete(call, VERR_CANCELLED);
+}
+
+static const struct hgcm_service_ops track_ops = {
+	.name = "test.track",
+	.client_size = 16,
+	.connect = tr_connect,
+	.disconnect = tr_disconnect,
+	.call = tr_call,
+	.cancelled = tr_cancelled,
+};
+
+#define TRACK "test.track"
+
 struct ctl_arg {
 	struct hgcm_host *h;
 	int fd;
@@ -236,6 +287,20 @@ static void *ctl_main(void *arg)
 			memset(&st, 0, sizeof(st));
 			hgcm_host_get_stats(a->h, &st);
 			if (write(a->fd, &st, sizeof(st)) != sizeof(st))
+				break;
+			continue;
+		}
+		if (n == 1 && c == 'T') {
+			struct track_stats t;
+
+			__atomic_load(&track.connects, &t.connects,
+				      __ATOMIC_RELAXED);
+			__atomic_load(&track.disconnects, &t.disconnects,
+				      __ATOMIC_RELAXED);
+			__atomic_load(&track.calls, &t.calls, __ATOMIC_RELAXED);
+			__atomic_load(&track.cancels, &t.cancels,
+				      __ATOMIC_RELAXED);
+			if (write(a->fd, &t, sizeof(t)) != sizeof(t))
 				break;
 			continue;
 		}
@@ -273,7 +338,8 @@ static void host_child(const char *sock, const char *logpath, int fd,
 		fprintf(host_log, "host_new: %s\n", mw_last_error());
 		_exit(11);
 	}
-	if (hgcm_host_register_echo(a.h))
+	if (hgcm_host_register_echo(a.h) ||
+	    hgcm_host_register(a.h, &track_ops, NULL))
 		_exit(12);
 	if (pthread_create(&t, NULL, ctl_main, &a))
 		_exit(13);
@@ -327,6 +393,30 @@ static void host_stats(struct fx *f, struct hgcm_host_stats *st)
 {
 	assert_int_equal(write(f->ctl, "S", 1), 1);
 	assert_int_equal(read(f->ctl, st, sizeof(*st)), (ssize_t)sizeof(*st));
+}
+
+static void track_stats(struct fx *f, struct track_stats *t)
+{
+	assert_int_equal(write(f->ctl, "T", 1), 1);
+	assert_int_equal(read(f->ctl, t, sizeof(*t)), (ssize_t)sizeof(*t));
+}
+
+/* Wait (at most 5 s) until test.track saw @disc disconnects and @canc
+ * cancels; fails naming what it saw. */
+static void track_wait(struct fx *f, uint32_t disc, uint32_t canc)
+{
+	struct track_stats t;
+	double end = tu_now_ms() + 5000;
+
+	do {
+		track_stats(f, &t);
+		if (t.disconnects == disc && t.cancels == canc)
+			return;
+		tu_sleep_ms(2);
+	} while (tu_now_ms() < end);
+	fail_msg("test.track: %u connects, %u disconnects, %u calls, %u "
+		 "cancels; expected %u disconnects and %u cancels",
+		 t.connects, t.disconnects, t.calls, t.cancels, disc, canc);
 }
 
 /* Wait (at most 5 s) until the host counted @n calls. */
@@ -723,6 +813,21 @@ static int32_t rawg_run(struct rawg *r, uint32_t phys)
 		tu_sleep_ms(1);
 	}
 	return (int32_t)ld32(r->ram + phys + 12);
+}
+
+struct held_arg {
+	struct hgcm_guest *g;
+	uint32_t id;
+	int timeout, rc;
+};
+
+/* A test.track call held by the host until cancelled. */
+static void *held_main(void *arg)
+{
+	struct held_arg *a = arg;
+
+	a->rc = hgcm_call(a->g, a->id, 2, NULL, 0, a->timeout, 0);
+	return NULL;
 }
 
 /* ============================================================ names */
@@ -1980,6 +2085,127 @@ static void test_a_request_changed_while_the_host_works_on_it(void **state)
 	host_stop(f);
 }
 
+static void test_disconnect_with_a_call_in_flight_is_refused(void **state)
+{
+	struct fx *f = *state;
+	struct held_arg h;
+	pthread_t t;
+	int64_t id;
+
+	start(f);
+	id = hgcm_connect(f->g, TRACK, 5000);
+	assert_true(id > 0);
+	h.g = f->g;
+	h.id = (uint32_t)id;
+	h.timeout = 300;
+	assert_int_equal(pthread_create(&t, NULL, held_main, &h), 0);
+	host_wait_calls(f, 1);
+	check_status(hgcm_disconnect(f->g, h.id, 5000), VERR_INVALID_STATE,
+		     "disconnect under a held call");
+	pthread_join(t, NULL);
+	check_status(h.rc, VERR_TIMEOUT, "the held call");
+	track_wait(f, 0, 1);
+	check_status(hgcm_disconnect(f->g, h.id, 5000), VINF_SUCCESS,
+		     "disconnect after the cancel");
+	track_wait(f, 1, 1);
+	host_stop(f);
+}
+
+static void test_a_guest_gets_at_most_1024_clients(void **state)
+{
+	struct fx *f = *state;
+	int64_t id, first = 0;
+	unsigned i;
+
+	start(f);
+	for (i = 0; i < 1024; i++) {
+		id = hgcm_connect(f->g, i & 1 ? ECHO : TRACK, 5000);
+		if (id <= 0)
+			fail_msg("client %u: %s", i,
+				 hgcm_status_name((int)id));
+		if (!first)
+			first = id;
+	}
+	check_status((int32_t)hgcm_connect(f->g, ECHO, 5000),
+		     VERR_HGCM_TOO_MANY_CLIENTS, "client 1025");
+	check_status(hgcm_disconnect(f->g, (uint32_t)first, 5000),
+		     VINF_SUCCESS, "disconnect one");
+	assert_true(hgcm_connect(f->g, ECHO, 5000) > 0);
+	/* another guest has its own 1024 */
+	{
+		struct hgcm_guest *b = guest_open(f);
+
+		check_add(b, connect_echo(b), 0, 1, 1);
+		hgcm_guest_close(b);
+	}
+	host_stop(f);
+}
+
+static void test_echo_checks_counts_types_and_functions(void **state)
+{
+	struct fx *f = *state;
+	uint8_t in[100], out[50];
+	struct hgcm_parm p[3];
+	uint32_t id;
+
+	start(f);
+	id = connect_echo(f->g);
+	memset(p, 0, sizeof(p));
+	p[0].type = HGCM_PARM_32BIT;
+	p[1].type = HGCM_PARM_32BIT; /* ADD wants a u64 here */
+	p[2].type = HGCM_PARM_64BIT;
+	check_status(hgcm_call(f->g, id, ECHO_FN_ADD, p, 3, 5000, 0),
+		     VERR_WRONG_PARAMETER_TYPE, "ADD with a u32 b");
+	check_status(hgcm_call(f->g, id, ECHO_FN_ADD, p, 2, 5000, 0),
+		     VERR_WRONG_PARAMETER_COUNT, "ADD with 2 parameters");
+	check_status(hgcm_call(f->g, id, 99, NULL, 0, 5000, 0),
+		     VERR_NOT_IMPLEMENTED, "function 99");
+	check_status(hgcm_call(f->g, id, ECHO_FN_NULL, NULL, 0, 5000, 0),
+		     VINF_SUCCESS, "NULL");
+	/* a short out buffer: truncated, and told so */
+	fill_rnd(in, sizeof(in), 3);
+	memset(out, 0, sizeof(out));
+	p[0].type = HGCM_PARM_LINADDR_IN;
+	p[0].u.buf.ptr = in;
+	p[0].u.buf.size = sizeof(in);
+	p[1].type = HGCM_PARM_LINADDR_OUT;
+	p[1].u.buf.ptr = out;
+	p[1].u.buf.size = sizeof(out);
+	p[2].type = HGCM_PARM_32BIT;
+	p[2].u.u32 = 0;
+	check_status(hgcm_call(f->g, id, ECHO_FN_ECHO, p, 3, 5000, 0),
+		     VINF_BUFFER_OVERFLOW, "ECHO 100 into 50");
+	assert_int_equal(p[2].u.u32, 50);
+	assert_memory_equal(in, out, 50);
+	host_stop(f);
+}
+
+/* Two page lists of 100 MiB each: over the 128 MiB a call may carry. */
+static void test_buffers_over_128_mib_per_call_are_refused(void **state)
+{
+	enum { NP = 25600 }; /* 100 MiB */
+	struct fx *f = *state;
+	uint64_t *pages, buf;
+	struct callb c;
+	uint32_t id, k;
+
+	start(f);
+	id = connect_echo(f->g);
+	buf = pages_alloc(f->g, 4);
+	pages = malloc(NP * sizeof(*pages));
+	assert_non_null(pages);
+	for (k = 0; k < NP; k++)
+		pages[k] = buf + (k % 4) * PAGE; /* the host never looks */
+	call_init(&c, f->g, false, id, ECHO_FN_ECHO, 3, 2 * (8 + 8 * NP) + 256);
+	parm_pages(&c, 0, P_PAGELIST, NP * PAGE, D_TO, 0, pages, NP);
+	parm_pages(&c, 1, P_PAGELIST, NP * PAGE, D_FROM, 0, pages, NP);
+	parm_u32(&c, 2, 0);
+	check_status(call_run(f->g, &c), VERR_NO_MEMORY, "200 MiB in a call");
+	free(pages);
+	check_add(f->g, id, 0, 1, 2);
+	host_stop(f);
+}
+
 /* ====================================================== cancellation */
 
 static void test_timed_out_call_is_cancelled_with_cancel2(void **state)
@@ -2194,21 +2420,29 @@ static void test_threads_complete_out_of_order(void **state)
 
 /* ========================================================== peers die */
 
+/* Two test.track clients (one with a held call), an echo SLEEP. */
 static int sleeper_child(struct fx *f, int fd)
 {
 	struct hgcm_parm p = { .type = HGCM_PARM_32BIT, .u.u32 = 30000 };
 	struct hgcm_guest *g = hgcm_guest_open(f->sock, 0);
-	int64_t id;
+	struct held_arg h = { g, 0, -1, 0 };
+	pthread_t t;
+	int64_t id, t1, t2;
 
 	if (!g)
 		return 30;
 	id = hgcm_connect(g, ECHO, 5000);
-	if (id <= 0)
+	t1 = hgcm_connect(g, TRACK, 5000);
+	t2 = hgcm_connect(g, TRACK, 5000);
+	if (id <= 0 || t1 <= 0 || t2 <= 0)
 		return 31;
-	if (write(fd, "C", 1) != 1)
+	h.id = (uint32_t)t2;
+	if (pthread_create(&t, NULL, held_main, &h))
 		return 32;
+	if (write(fd, "C", 1) != 1)
+		return 33;
 	hgcm_call(g, (uint32_t)id, ECHO_FN_SLEEP, &p, 1, -1, 0);
-	return 33; /* never: killed in the call */
+	return 34; /* never: killed in the call */
 }
 
 static void test_guest_killed_mid_call(void **state)
@@ -2233,7 +2467,8 @@ static void test_guest_killed_mid_call(void **state)
 	close(sv[1]);
 	assert_int_equal(read(sv[0], &c, 1), 1);
 	close(sv[0]);
-	host_wait_calls(f, 1);
+	host_wait_calls(f, 2);
+	track_wait(f, 0, 0);
 	assert_int_equal(kill(pid, SIGKILL), 0);
 	assert_int_equal(wait_exit(pid, 5000), 128 + SIGKILL);
 	f->kids[0] = 0;
@@ -2245,6 +2480,8 @@ static void test_guest_killed_mid_call(void **state)
 	assert_true(host_alive(f));
 	host_stats(f, &st);
 	assert_int_equal(st.guests, 1);
+	/* its held call was cancelled, both its clients disconnected */
+	track_wait(f, 2, 1);
 
 	/* a new guest works */
 	f->g = guest_open(f);
@@ -2619,6 +2856,10 @@ int main(void)
 		T(test_port_messages_longer_than_4_bytes_are_refused), */
 		T(test_a_client_id_of_another_guest_is_refused),
 		T(test_a_request_changed_while_the_host_works_on_it),
+		T(test_disconnect_with_a_call_in_flight_is_refused),
+		T(test_a_guest_gets_at_most_1024_clients),
+		T(test_echo_checks_counts_types_and_functions),
+		T(test_buffers_over_128_mib_per_call_are_refused),
 		T(test_timed_out_call_is_cancelled_with_cancel2),
 		T(test_cancellation_racing_completion),
 		T(test_threads_complete_out_of_order),
