@@ -4,7 +4,7 @@
  *
  *   capture --trace FILE|- [--qmp SOCKET | --ram FILE [--machine M]
  *           [--below-4g SIZE]] [--device DEV] [--bar ADDR] [-o FILE]
- *           [--format F]
+ *           [--format text|json|hda-verb|patch|c]
  *   qemu [-o FILE] [--format F] [--mem ram|qmp] [--device DEV] -- QEMU...
  *
  * The exchanges go to -o FILE or stdout.  With -j, stdout carries the
@@ -47,71 +47,40 @@ static void catch_stop(void (*fn)(int))
 
 /* ------------------------------------------------------------- output */
 
-enum out_fmt { OUT_TEXT, OUT_JSON };
-
+/* The exchanges go to decode's writers (text, json, hda-verb, patch, c). */
 struct out {
 	FILE *f;
-	enum out_fmt fmt;
-	bool failed;
+	enum hda_format fmt;
+	struct hda_writer *w;
 };
 
-static int out_sink(void *arg, const struct hda_exchange *x)
+static int parse_format(const char *s, enum hda_format *f)
 {
-	struct out *o = arg;
-	unsigned codec = hda_exchange_codec(x);
-
-	if (o->fmt == OUT_JSON) {
-		fprintf(o->f, "{\"seq\":%llu,\"time\":%.6f,\"codec\":%u,",
-			(unsigned long long)x->seq, x->time, codec);
-		if (x->has_verb)
-			fprintf(o->f, "\"nid\":%u,\"verb\":%u,",
-				hda_verb_nid(x->verb), x->verb);
-		else
-			fputs("\"nid\":null,\"verb\":null,", o->f);
-		if (x->has_response)
-			fprintf(o->f, "\"response\":%u,\"response_ex\":%u,",
-				x->response, x->response_ex);
-		else
-			fputs("\"response\":null,\"response_ex\":null,", o->f);
-		fprintf(o->f, "\"unsolicited\":%s,\"path\":\"%s\"",
-			x->unsolicited ? "true" : "false",
-			x->path == HDA_PATH_IMMEDIATE ? "immediate"
-			: x->path == HDA_PATH_CORB    ? "corb"
-						      : "import");
-		if (x->path == HDA_PATH_CORB && x->has_verb)
-			fprintf(o->f, ",\"corb_index\":%u", x->corb_index);
-		fputs("}\n", o->f);
-	} else {
-		fprintf(o->f, "%6llu %17.6f codec %u ",
-			(unsigned long long)x->seq, x->time, codec);
-		if (x->has_verb)
-			fprintf(o->f, "nid 0x%02x verb 0x%08x", hda_verb_nid(x->verb),
-				x->verb);
-		else
-			fputs("unsolicited        ", o->f);
-		if (x->has_response)
-			fprintf(o->f, " -> 0x%08x:0x%08x\n", x->response,
-				x->response_ex);
-		else
-			fputs(" -> (no response)\n", o->f);
-	}
-	if (ferror(o->f)) {
-		o->failed = true;
-		return -EIO;
-	}
+	if (hda_format_parse(s, f))
+		return usage_error("--format: %s", mw_last_error());
 	return 0;
 }
 
-static int parse_format(const char *s, enum out_fmt *f)
+static int out_open(struct out *o)
 {
-	if (!strcmp(s, "text"))
-		*f = OUT_TEXT;
-	else if (!strcmp(s, "json"))
-		*f = OUT_JSON;
-	else
-		return usage_error("--format: expected text or json, got '%s'",
-				   s);
-	return 0;
+	int ret = hda_writer_new(o->fmt, o->f, NULL, &o->w);
+
+	return ret ? fail_lib(ret) : 0;
+}
+
+/* Finish the writer (patch and C are written here); 0 or -errno. */
+static int out_finish(struct out *o)
+{
+	int ret = 0;
+
+	if (o->w) {
+		ret = hda_writer_finish(o->w);
+		hda_writer_free(o->w);
+		o->w = NULL;
+	}
+	if (!ret && fflush(o->f))
+		ret = -EIO;
+	return ret;
 }
 
 /* ------------------------------------------------------------ capture */
@@ -172,8 +141,9 @@ static int run_capture(struct hda_capture *c, int fd, struct out *o,
 	if (!ret)
 		ret = fret;
 	hda_capture_get_stats(c, st);
-	if (fflush(o->f) || o->failed)
-		return ret ? ret : -EIO;
+	fret = out_finish(o);
+	if (!ret && fret)
+		ret = mw_last_error()[0] ? fret : -EIO;
 	return ret;
 }
 
@@ -181,8 +151,8 @@ static int run_capture(struct hda_capture *c, int fd, struct out *o,
 static int new_capture(struct hda_capture_opts *co, struct out *o,
 		       struct hda_capture **c)
 {
-	co->sink = out_sink;
-	co->sink_arg = o;
+	co->sink = hda_writer_sink;
+	co->sink_arg = o->w;
 	if (hda_capture_new(co, c))
 		return usage_error("%s", mw_last_error());
 	return 0;
@@ -294,7 +264,7 @@ int hda_cmd_capture(int argc, char **argv)
 				   "[--qmp SOCKET | --ram FILE [--machine "
 				   "pc|q35|flat] [--below-4g SIZE]] [--device "
 				   "BDF[:regionN]|name=MR] [--bar ADDR] "
-				   "[-o FILE] [--format text|json]\n");
+				   "[-o FILE] [--format text|json|hda-verb|patch|c]\n");
 			return EXIT_OK;
 		default:
 			return usage_error("hda capture: unknown option or "
@@ -321,7 +291,7 @@ int hda_cmd_capture(int argc, char **argv)
 		return usage_error("hda capture: %s", mw_last_error());
 	hda_capture_free(cap); /* checked: the real one comes later */
 	cap = NULL;
-	o.fmt = json_output ? OUT_JSON : OUT_TEXT;
+	o.fmt = json_output ? HDA_FORMAT_JSON : HDA_FORMAT_TEXT;
 	if (a.format && parse_format(a.format, &o.fmt))
 		return EXIT_USAGE;
 	if (!strcmp(a.trace, "-")) {
@@ -346,6 +316,9 @@ int hda_cmd_capture(int argc, char **argv)
 		ret = EXIT_FAIL;
 		goto out_mem;
 	}
+	ret = out_open(&o);
+	if (ret)
+		goto out_file;
 	co.device = a.device;
 	co.have_bar = a.have_bar;
 	co.bar = a.bar;
@@ -369,6 +342,8 @@ int hda_cmd_capture(int argc, char **argv)
 				hda_mem_describe(mem),
 				(unsigned long long)st.lost);
 out_file:
+	if (o.w)
+		out_finish(&o);
 	if (o.f != stdout)
 		fclose(o.f);
 out_mem:
@@ -678,7 +653,7 @@ int hda_cmd_qemu(int argc, char **argv)
 			break;
 		case OPT_HELP:
 			print_text("usage: memwire hda qemu [-o FILE] [--format "
-				   "text|json] [--mem ram|qmp] [--device DEV] "
+				   "text|json|hda-verb|patch|c] [--mem ram|qmp] [--device DEV] "
 				   "-- QEMU-COMMAND...\n");
 			return EXIT_OK;
 		default:
@@ -693,7 +668,7 @@ int hda_cmd_qemu(int argc, char **argv)
 				   mem);
 	if (optind >= argc)
 		return usage_error("hda qemu: expected -- QEMU-COMMAND...");
-	o.fmt = json_output ? OUT_JSON : OUT_TEXT;
+	o.fmt = json_output ? HDA_FORMAT_JSON : HDA_FORMAT_TEXT;
 	if (format && parse_format(format, &o.fmt))
 		return EXIT_USAGE;
 	co.device = device;
@@ -763,6 +738,9 @@ int hda_cmd_qemu(int argc, char **argv)
 		ret = EXIT_FAIL;
 		goto out_pipe;
 	}
+	ret = out_open(&o);
+	if (ret)
+		goto out_file;
 	if (verbose) {
 		int i;
 
@@ -843,6 +821,8 @@ out_kill:
 		ret = fail_keep("%s was killed by signal %d", q.argv[0],
 				WTERMSIG(status));
 out_file:
+	if (o.w)
+		out_finish(&o);
 	if (o.f && o.f != stdout)
 		fclose(o.f);
 out_pipe:
