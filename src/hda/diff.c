@@ -270,7 +270,7 @@ static int walk(struct myers *m, long n, long mm, struct emit_ctx *e)
 	int ret;
 
 	if (m->npts < 4) {
-		/* no edit at all, or empty: everything is one diagonal */
+		/* one side is empty: everything of the other is an edit */
 		long x;
 
 		for (x = 0; x < n; x++)
@@ -317,14 +317,16 @@ static int diff_group(const struct item *a, long n, const struct item *b,
 	m.b = b + pre;
 	n -= pre;
 	mm -= pre;
+	/* nor the common suffix */
+	while (n && mm && m.a[n - 1].hash == m.b[mm - 1].hash &&
+	       !strcmp(m.a[n - 1].text, m.b[mm - 1].text)) {
+		n--;
+		mm--;
+	}
 	if (!n && !mm)
 		return 0;
-	if (!n || !mm) {
-		ret = 0;
-		m.npts = 0;
-		ret = walk(&m, n, mm, e);
-		return ret;
-	}
+	if (!n || !mm)
+		return walk(&m, n, mm, e);
 	ret = find_path(&m, 0, 0, n, mm);
 	if (ret >= 0)
 		ret = walk(&m, n, mm, e);
