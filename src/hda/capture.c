@@ -463,6 +463,14 @@ int hda_capture_line(struct hda_capture *c, const char *line, size_t len)
 
 	c->lineno++;
 	c->st.lines++;
+	/* Fast path: once a memory region is followed, a line that ends in
+	 * another region's name is not ours (no need to parse it). */
+	if (c->locked && c->lock_kind == HDA_TRACE_MR && !c->o.have_bar &&
+	    len > c->dev_len + 8 && line[len - 1] == '\'' &&
+	    (line[len - c->dev_len - 2] != '\'' ||
+	     memcmp(line + len - c->dev_len - 1, c->dev, c->dev_len)) &&
+	    memmem(line, len, "_region_ops_", 12))
+		return 0;
 	ret = hda_trace_parse(line, len, &ev);
 	if (ret <= 0) {
 		if (ret < 0) {

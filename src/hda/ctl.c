@@ -342,6 +342,11 @@ int hda_ctl_write(struct hda_capture *c, unsigned off, unsigned size,
 		return 0; /* stream descriptors and beyond: not the transport */
 	for (i = 0; i < size && off + i < HDA_REGS_END; i++)
 		ctl->regs[off + i] = (uint8_t)(value >> (8 * i));
+	/* Only GCTL and 0x40..0x69 act (INTCTL, stream and wall-clock
+	 * writes are the most frequent others). */
+	if (off + size <= HDA_REG_GCTL || off >= HDA_REG_ICIS + 2 ||
+	    (off >= HDA_REG_GCTL + 4 && off + size <= HDA_REG_CORBLBASE))
+		return 0;
 	for (i = 0; i < NMODEL; i++) {
 		wm = cover(model_regs[i].off, model_regs[i].width, off, size);
 		if (!wm)

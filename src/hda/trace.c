@@ -33,7 +33,8 @@ struct cur {
 	const char *p, *end;
 };
 
-static bool lit(struct cur *c, const char *s)
+static inline __attribute__((always_inline)) bool lit(struct cur *c,
+							const char *s)
 {
 	size_t n = strlen(s);
 
@@ -109,21 +110,19 @@ static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
 	return era * 146097 + (int64_t)doe - 719468;
 }
 
-/* Fractional digits after '.', as seconds. */
+/* Fractional digits after '.', as seconds (at most 12 digits). */
 static bool fraction(struct cur *c, double *out)
 {
-	double f = 0, scale = 0.1;
-	unsigned n = 0;
+	static const double scale[13] = { 1,    1e1,  1e2,	 1e3,  1e4,
+					  1e5,  1e6,  1e7,	 1e8,  1e9,
+					  1e10, 1e11, 1e12 };
+	uint64_t v;
+	const char *s = c->p;
 
-	while (c->p < c->end && *c->p >= '0' && *c->p <= '9') {
-		if (++n > 12)
-			return false;
-		f += (*c->p - '0') * scale;
-		scale /= 10;
-		c->p++;
-	}
-	*out = f;
-	return n > 0;
+	if (!dec(c, 12, &v))
+		return false;
+	*out = (double)v / scale[c->p - s];
+	return true;
 }
 
 /* "TID@SEC.USEC:" */
@@ -174,20 +173,22 @@ enum evname { EV_NONE, EV_VFIO_W, EV_VFIO_R, EV_MR_W, EV_MR_R };
 /* The event name at c->p, followed by a space; advances past it. */
 static enum evname name_at(struct cur *c)
 {
-	static const struct {
-		const char *s;
-		enum evname ev;
-	} names[] = {
-		{ "vfio_region_write ", EV_VFIO_W },
-		{ "vfio_region_read ", EV_VFIO_R },
-		{ "memory_region_ops_write ", EV_MR_W },
-		{ "memory_region_ops_read ", EV_MR_R },
-	};
-	size_t i;
+	struct cur t = *c;
+	bool vfio;
 
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (lit(c, names[i].s))
-			return names[i].ev;
+	if (t.p == t.end || (*t.p != 'v' && *t.p != 'm'))
+		return EV_NONE;
+	vfio = *t.p == 'v';
+	if (!(vfio ? lit(&t, "vfio_region_") : lit(&t, "memory_region_ops_")))
+		return EV_NONE;
+	if (lit(&t, "write ")) {
+		*c = t;
+		return vfio ? EV_VFIO_W : EV_MR_W;
+	}
+	if (lit(&t, "read ")) {
+		*c = t;
+		return vfio ? EV_VFIO_R : EV_MR_R;
+	}
 	return EV_NONE;
 }
 
