@@ -679,6 +679,8 @@ int hgcm_call(struct hgcm_guest *g, uint32_t client_id, uint32_t function,
 				goto out;
 			}
 			bounce[i] = bphys;
+			if (!buflen)
+				break; /* no memcpy from a NULL pointer */
 			if (dir & HGCM_DIR_TO_HOST)
 				memcpy(g->ram + bphys, hp->u.buf.ptr, buflen);
 			else
@@ -725,8 +727,9 @@ int hgcm_call(struct hgcm_guest *g, uint32_t client_id, uint32_t function,
 			break;
 		case HGCM_PARM_LINADDR:
 		case HGCM_PARM_LINADDR_OUT:
-			memcpy(hp->u.buf.ptr, g->ram + bounce[i],
-			       hp->u.buf.size);
+			if (hp->u.buf.size)
+				memcpy(hp->u.buf.ptr, g->ram + bounce[i],
+				       hp->u.buf.size);
 			break;
 		}
 	}
