@@ -254,7 +254,9 @@ static int do_call(int argc, char **argv)
 	if (argc - optind < 2)
 		return usage_error("hgcm call: SERVICE FUNCTION [ARG...] needed");
 	service = argv[optind];
-	if (parse_u64(argv[optind + 1], "FUNCTION", false, &fn) || fn > UINT32_MAX)
+	if (parse_u64(argv[optind + 1], "FUNCTION", false, &fn))
+		return EXIT_USAGE;
+	if (fn > UINT32_MAX)
 		return usage_error("hgcm call: FUNCTION '%s' is not a u32",
 				   argv[optind + 1]);
 	n = argc - optind - 2;
@@ -270,7 +272,9 @@ static int do_call(int argc, char **argv)
 		void *data;
 
 		if (colon && !strncmp(a, "u32", klen) && klen == 3) {
-			if (parse_u64(colon + 1, "u32", false, &v) || v > UINT32_MAX)
+			if (parse_u64(colon + 1, "u32", false, &v))
+				return EXIT_USAGE;
+			if (v > UINT32_MAX)
 				return usage_error("argument %d: '%s' is not a u32",
 						   i, a);
 			parms[i].type = HGCM_PARM_32BIT;
@@ -278,14 +282,14 @@ static int do_call(int argc, char **argv)
 			bufs[i].kind = "u32";
 		} else if (colon && !strncmp(a, "u64", klen) && klen == 3) {
 			if (parse_u64(colon + 1, "u64", false, &v))
-				return usage_error("argument %d: '%s' is not a u64",
-						   i, a);
+				return EXIT_USAGE;
 			parms[i].type = HGCM_PARM_64BIT;
 			parms[i].u.u64 = v;
 			bufs[i].kind = "u64";
 		} else if (colon && klen == 3 && !strncmp(a, "out", 3)) {
-			if (parse_u64(colon + 1, "out size", true, &v) ||
-			    v > VMMDEV_MAX_HGCM_DATA_SIZE)
+			if (parse_u64(colon + 1, "out size", true, &v))
+				return EXIT_USAGE;
+			if (v > VMMDEV_MAX_HGCM_DATA_SIZE)
 				return usage_error("argument %d: '%s': out:SIZE "
 						   "up to 128M", i, a);
 			parms[i].type = HGCM_PARM_LINADDR_OUT;

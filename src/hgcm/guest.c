@@ -382,6 +382,17 @@ struct hgcm_guest *hgcm_guest_open(const char *path, uint64_t ram_size)
 		goto fail;
 	}
 	if (send(g->sock, &hello, sizeof(hello), MSG_NOSIGNAL) != sizeof(hello)) {
+		int e = errno;
+
+		/* a refusing host may have answered before closing */
+		if (recv_welcome(g->sock, &w, &fd) == 0 &&
+		    w.magic == MWH_MAGIC && w.status != VINF_SUCCESS) {
+			mw_err(w.status == VERR_ACCESS_DENIED ? -EACCES : -ENOMEM,
+			       "hgcm: the host refused us: %s",
+			       hgcm_status_name(w.status));
+			goto fail;
+		}
+		errno = e;
 		mw_errno("hgcm: hello to %s", path);
 		goto fail;
 	}

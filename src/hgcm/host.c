@@ -810,7 +810,8 @@ static void *worker(void *arg)
 	bool last;
 
 	for (;;) {
-		n = recv(g->sock, &phys, sizeof(phys), 0);
+		/* MSG_TRUNC: the real length of a longer message */
+		n = recv(g->sock, &phys, sizeof(phys), MSG_TRUNC);
 		if (n == (ssize_t)sizeof(phys)) {
 			handle(g, phys);
 			continue;
@@ -819,8 +820,8 @@ static void *worker(void *arg)
 			continue;
 		if (n > 0) {
 			mw_log(MW_LOG_WARN, "hgcm: guest %d: %zd-byte "
-			       "message on the port, expected 4", (int)g->pid,
-			       n);
+			       "message on the port, expected 4: ignored",
+			       (int)g->pid, n);
 			continue;
 		}
 		break; /* EOF or error: the guest is gone */
@@ -901,20 +902,27 @@ static void accept_guest(struct hgcm_host *h, int sock)
 	unsigned i;
 	ssize_t n;
 
-	if (getsockopt(sock, SOL_SOCKET, SO_PEERCRED, &cred, &cl) ||
-	    !uid_allowed(h, cred.uid)) {
+	if (getsockopt(sock, SOL_SOCKET, SO_PEERCRED, &cred, &cl)) {
+		close(sock);
+		return;
+	}
+	/* read the hello first, even from a guest about to be refused: a
+	 * socket closed with unread data resets its peer, which would lose
+	 * the refusal */
+	if (poll(&pfd, 1, 5000) != 1 ||
+	    (n = recv(sock, &hello, sizeof(hello), MSG_TRUNC)) != sizeof(hello) ||
+	    hello.magic != MWH_MAGIC || hello.version != MWH_PROTO_VERSION) {
+		mw_log(MW_LOG_WARN, "hgcm: pid %d: no valid hello",
+		       (int)cred.pid);
+		close(sock);
+		return;
+	}
+	if (!uid_allowed(h, cred.uid)) {
 		mw_log(MW_LOG_WARN, "hgcm: refusing pid %d uid %d: not "
 		       "our uid and not allowed (--allow-uid)", (int)cred.pid,
 		       (int)cred.uid);
 		send_welcome(sock, 0, VERR_ACCESS_DENIED, -1);
-		close(sock);
-		return;
-	}
-	if (poll(&pfd, 1, 5000) != 1 ||
-	    (n = recv(sock, &hello, sizeof(hello), 0)) != sizeof(hello) ||
-	    hello.magic != MWH_MAGIC || hello.version != MWH_PROTO_VERSION) {
-		mw_log(MW_LOG_WARN, "hgcm: pid %d: no valid hello",
-		       (int)cred.pid);
+		shutdown(sock, SHUT_WR);
 		close(sock);
 		return;
 	}
@@ -927,6 +935,7 @@ static void accept_guest(struct hgcm_host *h, int sock)
 		       (unsigned long long)MWH_RAM_MIN,
 		       (unsigned long long)h->opts.ram_max);
 		send_welcome(sock, 0, VERR_NO_MEMORY, -1);
+		shutdown(sock, SHUT_WR);
 		close(sock);
 		return;
 	}
@@ -1002,6 +1011,7 @@ struct hgcm_host *hgcm_host_new(const struct hgcm_host_opts *opts)
 {
 	struct hgcm_host *h;
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct stat st;
 	mode_t old;
 
 	mw_clear_error();
@@ -1033,8 +1043,14 @@ struct hgcm_host *hgcm_host_new(const struct hgcm_host_opts *opts)
 		goto fail;
 	}
 	strcpy(sa.sun_path, opts->socket_path);
-	/* a stale socket of a dead host is replaced; a live one is not */
-	if (access(sa.sun_path, F_OK) == 0) {
+	/* a stale socket of a dead host is replaced; a live one is not, and
+	 * what is not a socket is never touched */
+	if (lstat(sa.sun_path, &st) == 0) {
+		if (!S_ISSOCK(st.st_mode)) {
+			mw_err(-EEXIST, "hgcm: %s exists and is not a socket",
+			       sa.sun_path);
+			goto fail;
+		}
 		int t = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
 
 		if (t >= 0 && connect(t, (void *)&sa, sizeof(sa)) == 0) {
