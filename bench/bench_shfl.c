@@ -299,7 +299,12 @@ int main(int argc, char **argv)
 			v[t][M_READ][r] = fio(where[t], false);
 			snprintf(f, sizeof(f), "%s/fio.dat", where[t]);
 			unlink(f);
-			small_files(where[t], &v[t][M_CREATE][r]);
+			double rate[3];
+
+			small_files(where[t], rate);
+			v[t][M_CREATE][r] = rate[0];
+			v[t][M_STAT][r] = rate[1];
+			v[t][M_REMOVE][r] = rate[2];
 		}
 	}
 	hwm_serve = vm_hwm_kib(serve_pid);
