@@ -45,7 +45,7 @@ static const char *const mname[NM] = {
 };
 
 static char dir[PATH_MAX - 64], host[PATH_MAX], mnt[PATH_MAX],
-	bmnt[PATH_MAX], sock[PATH_MAX], memwire[PATH_MAX];
+	bmnt[PATH_MAX], sock[PATH_MAX], memwire[PATH_MAX + 16];
 static pid_t serve_pid, mount_pid;
 static unsigned mib = 256;
 
@@ -115,7 +115,7 @@ static bool exists(const char *p)
 static void find_memwire(const char *argv0)
 {
 	const char *env = getenv("MEMWIRE");
-	char self[PATH_MAX];
+	char self[PATH_MAX - 16];
 	ssize_t n;
 
 	if (env) {
@@ -170,7 +170,7 @@ static void setup(void)
 
 static void teardown(void)
 {
-	char cmd[2 * PATH_MAX];
+	char cmd[2 * PATH_MAX + 64];
 
 	snprintf(cmd, sizeof(cmd), "fusermount3 -u %s; fusermount3 -u %s",
 		 mnt, bmnt);
@@ -193,7 +193,7 @@ static void teardown(void)
  * in KiB/s (terse format version 3). */
 static double fio(const char *where, bool write)
 {
-	char cmd[2 * PATH_MAX], line[8192], *tok, *save = NULL;
+	char cmd[2 * PATH_MAX + 256], line[8192], *tok, *save = NULL;
 	double kib = -1;
 	FILE *p;
 	int field = 0;

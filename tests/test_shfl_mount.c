@@ -592,6 +592,10 @@ static void test_large_sparse_file_past_4g(void **state)
 	struct stat st;
 	int fd, hfd;
 
+	if (!a || !b) {
+		fail_msg("no memory for 2 MiB");
+		return;
+	}
 	rnd_state = 42;
 	rnd_fill(a, 1 << 20);
 	path_in(path, sizeof(path), f->mnt, "big");
