@@ -256,7 +256,8 @@ static int demo_run(struct sdemo *d)
 	}
 	print_text("$ ls %s    (guest, through FUSE)\n%s", d->mnt, lg);
 	print_text("$ ls %s   (host)\n%s", d->host, lh);
-	print_bool("listings_agree", "shfl: guest and host listings agree: %s\n",
+	print_bool("listings_agree",
+		   "shfl: guest and host listings agree: %s\n",
 		   !strcmp(lg, lh));
 	if (strcmp(lg, lh)) {
 		ret = fail("shfl demo: the guest and host listings differ");
@@ -274,8 +275,9 @@ out:
 		if (system(cmd) == 0 && waitpid(d->mount, &st, 0) == d->mount) {
 			d->mount = 0;
 			if (ret == EXIT_OK)
-				print_bool("unmounted", "shfl: unmounted with "
-					   "fusermount3, mount process exited cleanly: %s\n",
+				print_bool("unmounted",
+					   "shfl: unmounted with fusermount3, "
+					   "mount process exited cleanly: %s\n",
 					   WIFEXITED(st) && !WEXITSTATUS(st));
 		}
 	}
