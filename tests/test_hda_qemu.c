@@ -409,9 +409,13 @@ struct run {
 	struct capture cap;
 };
 
+/* The case running, for run_teardown() after a failure jumped out of it. */
+static struct run *current;
+
 static void run_init(struct run *r, const char *opts)
 {
 	memset(r, 0, sizeof(*r));
+	current = r;
 	tu_tmpdir(r->dir, sizeof(r->dir));
 	snprintf(r->serial, sizeof(r->serial), "%s/serial.log", r->dir);
 	snprintf(r->out, sizeof(r->out), "%s/capture.jsonl", r->dir);
@@ -420,11 +424,27 @@ static void run_init(struct run *r, const char *opts)
 	hg_cmd_init(&r->cmd, &guest, r->serial, opts);
 }
 
-static void run_done(struct run *r)
+static void run_free(struct run *r)
 {
 	hg_record_free(&r->rec);
 	free(r->cap.x);
+	r->cap.x = NULL;
+	current = NULL;
+}
+
+/* A case that passed: nothing kept. */
+static void run_done(struct run *r)
+{
+	run_free(r);
 	tu_rmrf(r->dir);
+}
+
+/* After every case: a failed one still frees its memory (its files stay). */
+static int run_teardown(void **state)
+{
+	if (current)
+		run_free(current);
+	return 0;
 }
 
 /* The last line of file @path, for a failure message (static buffer). */
@@ -498,7 +518,7 @@ static void run_match(struct run *r, struct match *m)
 /* The guest alone: it boots, probes the codec, and its record is sane. */
 static void test_guest_records_its_verbs(void **state)
 {
-	struct run r;
+	static struct run r; /* run_teardown() may free it */
 	size_t i, nresp = 0;
 	int rc;
 
@@ -578,7 +598,7 @@ static void capture_qemu(const char *opts, struct run *r, struct match *m)
 
 static void test_hda_qemu_ram_matches_guest(void **state)
 {
-	struct run r;
+	static struct run r; /* run_teardown() may free it */
 	struct match m;
 
 	capture_qemu(NULL, &r, &m);
@@ -593,7 +613,7 @@ static void test_hda_qemu_ram_matches_guest(void **state)
 
 static void test_hda_qemu_corb_wrap_matches_guest(void **state)
 {
-	struct run r;
+	static struct run r; /* run_teardown() may free it */
 	struct match m;
 	char opts[64];
 
@@ -699,7 +719,7 @@ static void capture_pipe(enum backend be, const char *opts, struct run *r,
 
 static void test_hda_capture_qmp_matches_guest(void **state)
 {
-	struct run r;
+	static struct run r; /* run_teardown() may free it */
 	struct match m;
 
 	capture_pipe(QMP, NULL, &r, &m);
@@ -715,7 +735,7 @@ static void test_hda_capture_qmp_matches_guest(void **state)
 /* snd-hda-intel single_cmd=1: ICOI/ICII/ICIS, no rings (so no memory) */
 static void test_hda_capture_qmp_immediate_matches_guest(void **state)
 {
-	struct run r;
+	static struct run r; /* run_teardown() may free it */
 	struct match m;
 
 	capture_pipe(QMP, "mwhda.single_cmd=1", &r, &m);
@@ -730,7 +750,7 @@ static void test_hda_capture_qmp_immediate_matches_guest(void **state)
 
 static void test_hda_capture_qmp_corb_wrap_matches_guest(void **state)
 {
-	struct run r;
+	static struct run r; /* run_teardown() may free it */
 	struct match m;
 	char opts[64];
 
@@ -742,7 +762,7 @@ static void test_hda_capture_qmp_corb_wrap_matches_guest(void **state)
 
 static void test_hda_capture_ram_corb_wrap_matches_guest(void **state)
 {
-	struct run r;
+	static struct run r; /* run_teardown() may free it */
 	struct match m;
 	char opts[64];
 
@@ -921,17 +941,21 @@ int main(void)
 		cmocka_unit_test(test_record_parse_rejects_bad_records),
 		cmocka_unit_test(test_match_rejects_wrong_captures),
 	};
+#define CASE(f) cmocka_unit_test_teardown(f, run_teardown)
 	const struct CMUnitTest live[] = {
-		cmocka_unit_test(test_guest_records_its_verbs),
-		cmocka_unit_test(test_hda_capture_qmp_matches_guest),
-		cmocka_unit_test(test_hda_capture_qmp_immediate_matches_guest),
-		cmocka_unit_test(test_hda_capture_qmp_corb_wrap_matches_guest),
-		cmocka_unit_test(test_hda_capture_ram_corb_wrap_matches_guest),
-		cmocka_unit_test(test_hda_qemu_ram_matches_guest),
-		cmocka_unit_test(test_hda_qemu_corb_wrap_matches_guest),
+		CASE(test_guest_records_its_verbs),
+		CASE(test_hda_capture_qmp_matches_guest),
+		CASE(test_hda_capture_qmp_immediate_matches_guest),
+		CASE(test_hda_capture_qmp_corb_wrap_matches_guest),
+		CASE(test_hda_capture_ram_corb_wrap_matches_guest),
+		CASE(test_hda_qemu_ram_matches_guest),
+		CASE(test_hda_qemu_corb_wrap_matches_guest),
 	};
 	int rc;
 
+	/* HDA_TEST_FILTER=test_hda_qemu_*: run some cases (a cmocka glob) */
+	if (getenv("HDA_TEST_FILTER"))
+		cmocka_set_test_filter(getenv("HDA_TEST_FILTER"));
 	rc = cmocka_run_group_tests_name("offline", offline, NULL, NULL);
 	rc |= cmocka_run_group_tests_name("guest", live, guest_setup, NULL);
 	return rc;

@@ -13,7 +13,8 @@
  *
  *   <task>-<pid> [cpu] <flags> <time>: hda_send_cmd: [DEV:ADDR] val=0x%08x
  *   <task>-<pid> [cpu] <flags> <time>: hda_get_response: [DEV:ADDR] val=0x%08x
- *   <task>-<pid> [cpu] <flags> <time>: hda_unsol_event: [DEV:ADDR] res=0x%08x, res_ex=0x%08x
+ *   <task>-<pid> [cpu] <flags> <time>: hda_unsol_event: [DEV:ADDR]
+ *                                          res=0x%08x, res_ex=0x%08x
  *
  * The kernel emits hda_send_cmd before each command and hda_get_response
  * after it only when the caller asked for the response (reads, and writes
