@@ -58,9 +58,6 @@
 #include "memwire/core.h"
 #include "memwire/hgcm.h"
 
-/* A test of a known bug, out of the list until the fix lands. */
-#define BUG_TEST __attribute__((unused))
-
 #define PAGE 4096u
 #define MiB (1u << 20)
 
@@ -836,7 +833,6 @@ static void *held_main(void *arg)
 
 /* Every status hgcm.h defines has its number (reference 2.5) and its
  * name: a refused guest's "VERR_-38" helps nobody. */
-BUG_TEST
 static void test_every_status_code_has_its_number_and_name(void **state)
 {
 	static const struct {
@@ -1958,7 +1954,6 @@ static void test_port_addresses_outside_ram_or_in_page_0(void **state)
  * whose first 4 bytes are a good address must be refused like the 2- and
  * 16-byte ones, not taken for that address.
  */
-BUG_TEST
 static void test_port_messages_longer_than_4_bytes_are_refused(void **state)
 {
 	struct fx *f = *state;
@@ -2680,7 +2675,6 @@ static void test_other_uid_refused_unless_allowed(void **state)
  * UNIX socket closed with unread data resets its peer).  Run it a few
  * times: which side is first varies.
  */
-BUG_TEST
 static void test_a_refused_guest_is_told_access_denied(void **state)
 {
 	struct fx *f = *state;
@@ -2749,7 +2743,6 @@ static void test_socket_is_0600_and_a_live_one_is_not_taken(void **state)
  * A path that is not a socket is not "stale": the host must not unlink a
  * regular file that happens to sit where its socket should go.
  */
-BUG_TEST
 static void test_a_regular_file_at_the_socket_path_is_kept(void **state)
 {
 	struct fx *f = *state;
@@ -2834,9 +2827,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
-		/* BUG: hgcm_status_name() lacks 32 codes of hgcm.h, e.g.
-		 * VERR_ACCESS_DENIED (/tmp/hgcm_bugs.md 1)
-		T(test_every_status_code_has_its_number_and_name), */
+		T(test_every_status_code_has_its_number_and_name),
 		T(test_request_and_parameter_types_have_reference_names),
 		T(test_get_host_version_reports_every_page_list_feature),
 		T(test_acknowledge_events_returns_and_clears_the_hgcm_event),
@@ -2859,9 +2850,7 @@ int main(void)
 		T(test_bad_parameters_are_refused),
 		T(test_requests_running_past_guest_ram),
 		T(test_port_addresses_outside_ram_or_in_page_0),
-		/* BUG: recv() of 4 bytes truncates a longer SEQPACKET
-		 * message silently (/tmp/hgcm_bugs.md 2)
-		T(test_port_messages_longer_than_4_bytes_are_refused), */
+		T(test_port_messages_longer_than_4_bytes_are_refused),
 		T(test_a_client_id_of_another_guest_is_refused),
 		T(test_a_request_changed_while_the_host_works_on_it),
 		T(test_disconnect_with_a_call_in_flight_is_refused),
@@ -2874,13 +2863,9 @@ int main(void)
 		T(test_guest_killed_mid_call),
 		T(test_host_killed_mid_call),
 		T(test_other_uid_refused_unless_allowed),
-		/* BUG: the host closes a refused guest before reading its
-		 * hello: EPIPE/ECONNRESET (/tmp/hgcm_bugs.md 3)
-		T(test_a_refused_guest_is_told_access_denied), */
+		T(test_a_refused_guest_is_told_access_denied),
 		T(test_socket_is_0600_and_a_live_one_is_not_taken),
-		/* BUG: hgcm_host_new() unlinks any file at the socket path
-		 * (/tmp/hgcm_bugs.md 4)
-		T(test_a_regular_file_at_the_socket_path_is_kept), */
+		T(test_a_regular_file_at_the_socket_path_is_kept),
 		T(test_guest_ram_sizes_outside_the_limits_are_refused),
 		T(test_one_mib_echo_round_trips_byte_for_byte),
 #undef T

@@ -33,9 +33,6 @@
 
 #define ECHO "memwire.echo"
 
-/* A test of a known bug, out of the list until the fix lands. */
-#define BUG_TEST __attribute__((unused))
-
 /* ------------------------------------------------------------ fixture */
 
 static void path_in(const struct tu_fixture *f, char *buf, size_t len,
@@ -462,7 +459,6 @@ static void test_call_buffers_in_out_inout_and_files(void **state)
  * already printed "FUNCTION: expected a number, got 'x'", and do_call()
  * adds its own line.
  */
-BUG_TEST
 static void test_call_bad_numbers_are_one_error_line(void **state)
 {
 	struct tu_fixture *f = *state;
@@ -801,9 +797,7 @@ int main(void)
 		T(test_call_typed_arguments_text_and_json),
 		T(test_call_buffers_in_out_inout_and_files),
 		T(test_call_failures),
-		/* BUG: a bad number prints two error lines (cmd_hgcm.c
-		 * do_call; /tmp/hgcm_bugs.md 5)
-		T(test_call_bad_numbers_are_one_error_line), */
+		T(test_call_bad_numbers_are_one_error_line),
 		T(test_decode_a_valid_call64),
 		T(test_decode_call32_connect_and_cancel2),
 		T(test_decode_says_what_is_invalid),

@@ -542,6 +542,11 @@ static int do_call(struct mwh_guest *g, uint32_t phys, struct mwh_req *r,
 		call_free(c);
 		return dead ? VERR_SEM_DESTROYED : VERR_HGCM_INVALID_CLIENT_ID;
 	}
+	/* the guest learns the call is queued (VINF_HGCM_ASYNC_EXECUTE)
+	 * before Cancel2 can see it, so a cancel cannot be followed by a
+	 * late write into a request the guest already reused */
+	__atomic_store_n((int32_t *)(g->ram + phys + 12),
+			 VINF_HGCM_ASYNC_EXECUTE, __ATOMIC_RELEASE);
 	c->refs = 1; /* the service's, dropped by hgcm_call_complete */
 	c->pending = true;
 	c->next = g->pending;
@@ -549,9 +554,6 @@ static int do_call(struct mwh_guest *g, uint32_t phys, struct mwh_req *r,
 	pthread_mutex_unlock(&g->lock);
 
 	stat_inc(g->host, &g->host->st.calls);
-	/* the guest learns the call is queued: VINF_HGCM_ASYNC_EXECUTE */
-	__atomic_store_n((int32_t *)(g->ram + phys + 12),
-			 VINF_HGCM_ASYNC_EXECUTE, __ATOMIC_RELEASE);
 	cl->svc->ops.call(cl->svc->svc, c, cl->id, cl->data, r->function,
 			  r->cparms, c->parms);
 	return VINF_HGCM_ASYNC_EXECUTE;
