@@ -29,6 +29,11 @@
  *               the guest kernel's hda tracepoints (tests/data/hda/
  *               guest-boot.trace, built in), decoded into the text form
  *               and an hda-verb script
+ *   8. shfl:    a temporary directory served as VBoxSharedFolders over HGCM
+ *               by a real `shfl serve` process and mounted through FUSE by
+ *               a real `shfl mount` process; files written and read back
+ *               through the mount, both listings, the throughput
+ *               (demo_shfl.c)
  *
  * The region file lives in a fresh temporary directory, removed at the end.
  */
@@ -45,6 +50,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/shfl_cli.h"
 #include "core/barrier.h"
 #include "memwire/hda.h"
 #include "memwire/smd.h"
@@ -784,7 +790,9 @@ static int demo_run(struct demo *d)
 	}
 	print_text("\n");
 	close_array();
-	return step_hda();
+	if ((ret = step_hda()))
+		return ret;
+	return demo_shfl();
 }
 
 int do_demo(int argc, char **argv)
