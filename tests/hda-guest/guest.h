@@ -215,6 +215,26 @@ static inline bool hg_have(const char *prog)
 	return false;
 }
 
+/* mkdir -p @path (its parents too); 0 or -1. */
+static inline int hg_mkdir_p(const char *path)
+{
+	char buf[PATH_MAX];
+	size_t i, n = strlen(path);
+
+	if (n == 0 || n >= sizeof(buf))
+		return -1;
+	memcpy(buf, path, n + 1);
+	for (i = 1; i <= n; i++) {
+		if (buf[i] != '/' && buf[i] != '\0')
+			continue;
+		buf[i] = '\0';
+		if (mkdir(buf, 0755) && errno != EEXIST)
+			return -1;
+		buf[i] = path[i];
+	}
+	return 0;
+}
+
 /*
  * Build (or reuse) the guest in @dir and find the accelerator.  Returns 0,
  * or -1 with a one-line reason in @err.
@@ -239,7 +259,11 @@ static inline int hg_prepare(struct hg_guest *g, const char *dir, char *err,
 		return -1;
 	}
 	memcpy(g->dir, dir, strlen(dir) + 1);
-	mkdir(dir, 0755);
+	if (hg_mkdir_p(dir)) {
+		hg_err(err, errlen, "%s: cannot create: %s", dir,
+		       strerror(errno));
+		return -1;
+	}
 	snprintf(build, sizeof(build), "%s/build.sh", HDA_GUEST_SRCDIR);
 	snprintf(accel, sizeof(accel), "%s/accel.sh", HDA_GUEST_SRCDIR);
 	snprintf(log, sizeof(log), "%s/build.log", dir);
