@@ -13,7 +13,20 @@
  * median of RUNS runs; the ratios are memwire / baseline (above 1 is
  * faster).  At the end, the peak resident size (VmHWM) of the host service
  * and of the FUSE process, which must stay under 64 MiB.
- * usage: bench_shfl [MIB]    (fio file size, default 256)
+ * usage: bench_shfl [MIB]    (fio file size, default 256; the directory
+ * is made in $TMPDIR, else /tmp)
+ *
+ * Like with like: the three run the same fio jobs and the same file loop
+ * on the same host directory; both FUSE mounts cache entries and
+ * attributes for 1 s (bindfs's default, and memwire's ttl) and neither
+ * keeps file data cached across open(), so every read goes to the host,
+ * whose page cache holds the file just written in all three cases.
+ * NOTE: the order of the three rotates from run to run (each goes first
+ * once in every RUNS = 3).  Host file systems remember what was removed:
+ * ext4 without a journal, for one, skips every inode freed in the last
+ * minute when it allocates a new one (recently_deleted()), so a create
+ * loop right after another target's remove loop pays for it; a fixed
+ * order would charge that to whoever runs last.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -189,8 +202,14 @@ static void teardown(void)
 		fprintf(stderr, "%s: could not remove %s\n", BENCH_NAME, dir);
 }
 
-/* fio --minimal: field 7 is the read bandwidth, 48 the write bandwidth,
- * in KiB/s (terse format version 3). */
+/*
+ * fio --minimal: field 7 is the read bandwidth, 48 the write bandwidth,
+ * in KiB/s (terse format version 3).
+ * NOTE: --invalidate=0: fio's default drops the file's cached pages before
+ * it reads, which on the native directory means reading from the disk but
+ * on a FUSE mount drops only the mount's own cache, the host's staying
+ * warm; with it off, all three read the host's page cache.
+ */
 static double fio(const char *where, bool write)
 {
 	char cmd[2 * PATH_MAX + 256], line[8192], *tok, *save = NULL;
@@ -200,7 +219,8 @@ static double fio(const char *where, bool write)
 
 	snprintf(cmd, sizeof(cmd),
 		 "fio --minimal --name=seq --filename=%s/fio.dat --rw=%s "
-		 "--bs=1M --size=%uM --ioengine=psync %s 2>&1",
+		 "--bs=1M --size=%uM --ioengine=psync --invalidate=0 %s "
+		 "2>&1",
 		 where, write ? "write" : "read", mib,
 		 write ? "--end_fsync=1 --create_on_open=1" : "");
 	p = popen(cmd, "r");
@@ -225,7 +245,7 @@ static double fio(const char *where, bool write)
 /* 10,000 files of 100 bytes: create+write, stat, remove; files/s. */
 static void small_files(const char *where, double rate[3])
 {
-	char p[PATH_MAX + 32], sub[PATH_MAX];
+	char p[PATH_MAX + 64], sub[PATH_MAX + 16];
 	static const char data[100] = "memwire small file";
 	struct stat st;
 	double t;
@@ -292,8 +312,10 @@ int main(int argc, char **argv)
 	find_memwire(argv[0]);
 	setup();
 	for (r = 0; r < RUNS; r++) {
-		for (t = 0; t < NT; t++) {
+		for (int k = 0; k < NT; k++) {
 			char f[PATH_MAX + 16];
+
+			t = (k + r) % NT;
 
 			v[t][M_WRITE][r] = fio(where[t], true);
 			v[t][M_READ][r] = fio(where[t], false);
@@ -313,8 +335,8 @@ int main(int argc, char **argv)
 		for (m = 0; m < NM; m++)
 			med[t][m] = median(v[t][m], RUNS);
 
-	printf("shared folder on %s, fio file %u MiB, median of %d runs\n",
-	       dir, mib, RUNS);
+	printf("shared folder on %s, fio file %u MiB, median of %d runs "
+	       "(order rotated)\n", dir, mib, RUNS);
 	printf("%-30s %10s %10s %10s  %9s %9s\n", "", "native", "bindfs",
 	       "memwire", "/bindfs", "/native");
 	for (m = 0; m < NM; m++)
