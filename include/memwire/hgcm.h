@@ -166,7 +166,8 @@ enum hgcm_svc_parm_type {
 /*
  * One parameter as a service sees it.  PTR parameters point into a host
  * bounce buffer of @size bytes: zero-filled, holding the guest's data when
- * the guest marked it TO_HOST; copied back only when FROM_HOST.  A service
+ * the guest marked it TO_HOST; copied back only when FROM_HOST (or, see
+ * hgcm_service_ops.write_only, straight into guest RAM).  A service
  * may lower @size (bytes produced) for Embedded/ContiguousPageList/
  * NoBouncePageList parameters, whose size the guest gets back.
  */
@@ -205,6 +206,17 @@ struct hgcm_service_ops {
 			  void *client);
 	/* Optional: the host is going away. */
 	void (*unload)(void *svc);
+	/*
+	 * Optional: true when @function only ever writes parameter @parm and
+	 * never reads it back.  A FROM_HOST-only page list whose pages are
+	 * contiguous in guest RAM is then given to the service in place (no
+	 * bounce buffer, nothing copied back): the guest may watch or change
+	 * its own output buffer while the call runs, which harms nobody but
+	 * itself.  Such a call cannot be cancelled once it runs (Cancel2
+	 * answers VERR_NOT_FOUND and the guest waits for DONE), so the
+	 * service never writes into memory the guest already reused.
+	 */
+	bool (*write_only)(void *svc, uint32_t function, uint32_t parm);
 };
 
 /* Finish @call with the service's status @rc (any thread, exactly once). */

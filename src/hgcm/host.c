@@ -61,6 +61,7 @@ struct hgcm_call {
 	struct mwh_req req; /* the host's parsed copy */
 	struct hgcm_svc_parm parms[VMMDEV_MAX_HGCM_PARMS];
 	void *bounce[VMMDEV_MAX_HGCM_PARMS];
+	uint32_t direct;   /* bit i: parameter i is in guest RAM, no bounce */
 	uint8_t *embedded; /* the copy, for embedded TO_HOST data */
 	int refs;	   /* under g->lock */
 	bool cancelled, pending, completed;
@@ -217,6 +218,8 @@ static void copy_pages(struct mwh_guest *g, const struct hgcm_call *c,
 				memcpy(p, bounce, len);
 			else
 				memcpy(bounce, p, len);
+		} else if (!to_guest) {
+			memset(bounce, 0, len); /* never host heap contents */
 		}
 		return;
 	}
@@ -242,11 +245,38 @@ static void copy_pages(struct mwh_guest *g, const struct hgcm_call *c,
 				memcpy(p, (uint8_t *)bounce + done, n);
 			else
 				memcpy((uint8_t *)bounce + done, p, n);
+		} else if (!to_guest) {
+			memset((uint8_t *)bounce + done, 0, n);
 		}
 		done += n;
 		off = 0;
 		i = j;
 	}
+}
+
+/*
+ * Guest RAM of parameter @pm when its pages are one physically contiguous
+ * run covering all of its bytes (as memwire's guest allocates them), else
+ * NULL.  Reads the call's copy of the page list, never guest RAM.
+ */
+static uint8_t *contiguous_pages(struct mwh_guest *g, const struct hgcm_call *c,
+				 const struct mwh_parm *pm)
+{
+	const uint8_t *list = c->embedded + pm->pages_off;
+	uint64_t first = mwh_ld64(list);
+	uint32_t need = (uint32_t)(((uint64_t)pm->off_first + pm->size +
+				    HGCM_PAGE_MASK) / HGCM_PAGE_SIZE);
+	unsigned i;
+
+	if (pm->type != HGCM_PARM_CONTIGUOUS_PAGELIST) {
+		if (need > pm->cpages)
+			return NULL;
+		for (i = 1; i < need; i++)
+			if (mwh_ld64(list + 8 * i) !=
+			    first + (uint64_t)i * HGCM_PAGE_SIZE)
+				return NULL;
+	}
+	return gptr(g, first + pm->off_first, pm->size);
 }
 
 /* ------------------------------------------------------------ completion */
@@ -303,7 +333,8 @@ void hgcm_call_complete(struct hgcm_call *c, int rc)
 			case HGCM_PARM_NO_BOUNCE_PAGELIST:
 				n = sp->u.ptr.size < pm->size ? sp->u.ptr.size
 							      : pm->size;
-				if (pm->dir & HGCM_DIR_FROM_HOST) {
+				if ((pm->dir & HGCM_DIR_FROM_HOST) &&
+				    !(c->direct & 1u << i)) {
 					if (pm->type == HGCM_PARM_EMBEDDED)
 						memcpy(req + pm->off,
 						       c->bounce[i], n);
@@ -345,6 +376,12 @@ static int cancel_phys(struct mwh_guest *g, uint32_t phys)
 		if (c->phys == phys)
 			break;
 	if (!c) {
+		pthread_mutex_unlock(&g->lock);
+		return VERR_NOT_FOUND;
+	}
+	if (c->direct) {
+		/* the service writes guest RAM in place: the guest must not
+		 * reuse it before DONE, so this call runs to its end */
 		pthread_mutex_unlock(&g->lock);
 		return VERR_NOT_FOUND;
 	}
@@ -475,6 +512,7 @@ static int do_disconnect(struct mwh_guest *g, struct mwh_req *r)
 static int do_call(struct mwh_guest *g, uint32_t phys, struct mwh_req *r,
 		   uint8_t *copy)
 {
+	const struct hgcm_service_ops *svc;
 	struct mwh_client *cl;
 	struct hgcm_call *c;
 	unsigned i;
@@ -486,6 +524,7 @@ static int do_call(struct mwh_guest *g, uint32_t phys, struct mwh_req *r,
 		free(copy);
 		return VERR_HGCM_INVALID_CLIENT_ID;
 	}
+	svc = &cl->svc->ops;
 	c = calloc(1, sizeof(*c));
 	if (!c) {
 		free(copy);
@@ -515,21 +554,28 @@ static int do_call(struct mwh_guest *g, uint32_t phys, struct mwh_req *r,
 		default:
 			sp->type = HGCM_SVC_PARM_PTR;
 			sp->u.ptr.size = pm->size;
-			/* zero-filled; +1 so a 0-byte buffer is not NULL */
-			c->bounce[i] = calloc(1, (size_t)pm->size + 1);
+			if (pm->dir == HGCM_DIR_FROM_HOST && pm->size &&
+			    pm->type != HGCM_PARM_EMBEDDED && svc->write_only &&
+			    svc->write_only(cl->svc->svc, r->function, i) &&
+			    (sp->u.ptr.addr = contiguous_pages(g, c, pm))) {
+				c->direct |= 1u << i;
+				break;
+			}
+			/* +1 so a 0-byte buffer is not NULL */
+			c->bounce[i] = malloc((size_t)pm->size + 1);
 			if (!c->bounce[i]) {
 				call_free(c);
 				return VERR_NO_MEMORY;
 			}
 			sp->u.ptr.addr = c->bounce[i];
-			if (pm->dir & HGCM_DIR_TO_HOST) {
-				if (pm->type == HGCM_PARM_EMBEDDED)
-					memcpy(c->bounce[i], copy + pm->off,
-					       pm->size);
-				else
-					copy_pages(g, c, pm, c->bounce[i],
-						   pm->size, false);
-			}
+			if (!(pm->dir & HGCM_DIR_TO_HOST))
+				/* what the service leaves goes back: zeros */
+				memset(c->bounce[i], 0, pm->size);
+			else if (pm->type == HGCM_PARM_EMBEDDED)
+				memcpy(c->bounce[i], copy + pm->off, pm->size);
+			else
+				copy_pages(g, c, pm, c->bounce[i], pm->size,
+					   false);
 			break;
 		}
 	}

@@ -2206,6 +2206,17 @@ static void op_unload(void *svc)
 	shfl_svc_free(svc);
 }
 
+/*
+ * READ's buffer gets pread() and LIST's buffer gets records: both are only
+ * ever written, never read back, so HGCM may hand them over in guest RAM.
+ */
+static bool op_write_only(void *svc, uint32_t fn, uint32_t parm)
+{
+	(void)svc;
+	return (fn == SHFL_FN_READ && parm == 4) ||
+	       (fn == SHFL_FN_LIST && parm == 5);
+}
+
 int shfl_service_register(struct hgcm_host *h, const struct shfl_share *shares,
 			  size_t n)
 {
@@ -2217,6 +2228,7 @@ int shfl_service_register(struct hgcm_host *h, const struct shfl_share *shares,
 		.call = op_call,
 		.cancelled = op_cancelled,
 		.unload = op_unload,
+		.write_only = op_write_only,
 	};
 	struct shfl_svc *s;
 	int err;
