@@ -25,10 +25,10 @@
  *   5. restart: (above)
  *   6. heap:    apps logs its own events, checks the version agreement and
  *               validates the heap; then `smem show`, `smem log`, `smd ls`
- *   7. hda:     a boot of QEMU's emulated codec (hda-duplex), recorded by
- *               the guest kernel's hda tracepoints (tests/data/hda/
- *               guest-boot.trace, built in), decoded into the text form
- *               and an hda-verb script
+ *   7. hda:     a boot of QEMU's emulated codec (hda-duplex), captured
+ *               live by `memwire hda qemu` (tests/data/hda/qemu-boot.jsonl,
+ *               built in), decoded into the text form and an hda-verb
+ *               script
  *   8. shfl:    a temporary directory served as VBoxSharedFolders over HGCM
  *               by a real `shfl serve` process and mounted through FUSE by
  *               a real `shfl mount` process; files written and read back
@@ -56,7 +56,7 @@
 #include "memwire/smd.h"
 #include "memwire/smem.h"
 
-/* tests/data/hda/guest-boot.trace, built in (src/hda/meson.build) */
+/* tests/data/hda/qemu-boot.jsonl, built in (src/hda/meson.build) */
 extern const char hda_demo_capture[];
 extern const size_t hda_demo_capture_len;
 
@@ -677,7 +677,7 @@ static int hda_render(enum hda_format fmt, char **out, uint64_t *count)
 		return fail("open_memstream: %s", strerror(errno));
 	ret = hda_writer_new(fmt, f, NULL, &w);
 	if (!ret)
-		ret = hda_import_text(HDA_IMPORT_KERNEL, "guest-boot.trace",
+		ret = hda_import_text(HDA_IMPORT_JSON, "qemu-boot.jsonl",
 				      hda_demo_capture, hda_demo_capture_len,
 				      hda_writer_sink, w);
 	if (ret >= 0) {
@@ -712,14 +712,14 @@ static int step_hda(void)
 		sets++;
 	open_object("hda");
 	print_text("\nhda: a Linux guest booting against QEMU's intel-hda + "
-		   "hda-duplex, as its kernel's\nhda_send_cmd/hda_get_response "
-		   "tracepoints recorded it (tests/data/hda/guest-boot.trace)\n"
-		   "\n$ memwire hda import guest-boot.trace\n");
-	print_str("source", NULL, "tests/data/hda/guest-boot.trace");
+		   "hda-duplex, captured live by\n`memwire hda qemu --format "
+		   "json` (tests/data/hda/qemu-boot.jsonl)\n"
+		   "\n$ memwire hda import qemu-boot.jsonl\n");
+	print_str("source", NULL, "tests/data/hda/qemu-boot.jsonl");
 	print_u64("exchanges", NULL, n);
 	print_u64("sets", NULL, sets);
 	print_text("%s", text);
-	print_text("\n$ memwire hda import guest-boot.trace --format "
+	print_text("\n$ memwire hda import qemu-boot.jsonl --format "
 		   "hda-verb\n");
 	print_str("hda_verb", "%s", script);
 	close_object();
