@@ -1376,6 +1376,68 @@ static int parse_mount_opts(char *s, struct mount_opts *o)
 	return 0;
 }
 
+
+/* "/a\040b" (mountinfo's octal escapes) as "/a b", in place. */
+static void unescape_mountinfo(char *s)
+{
+	char *o = s;
+
+	for (; *s; s++) {
+		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' &&
+		    s[2] <= '7' && s[3] >= '0' && s[3] <= '7') {
+			*o++ = (char)((s[1] - '0') << 6 | (s[2] - '0') << 3 |
+				      (s[3] - '0'));
+			s += 3;
+		} else {
+			*o++ = *s;
+		}
+	}
+	*o = '\0';
+}
+
+/*
+ * Let the kernel read ahead IO_MAX bytes at a time on this mount.
+ * NOTE: FUSE takes min(max_readahead, the default 128 KiB) as the mount's
+ * readahead, so without this every sequential read is cut into 128 KiB
+ * requests, each a FUSE and an HGCM round trip.  The knob is the mount's
+ * backing device's read_ahead_kb in sysfs (root only); found through
+ * /proc/self/mountinfo, never by a stat() of the mount, which would wait
+ * for the FUSE INIT this process has not answered yet.  Best effort.
+ */
+static void raise_readahead(const char *mnt)
+{
+	char real[PATH_MAX], line[2 * PATH_MAX], dev[32] = "", path[96];
+	unsigned maj, min;
+	FILE *fp;
+	int fd;
+
+	if (!realpath(mnt, real))
+		return;
+	fp = fopen("/proc/self/mountinfo", "re");
+	if (!fp)
+		return;
+	while (fgets(line, sizeof(line), fp)) {
+		char mp[2 * PATH_MAX];
+
+		/* id parent maj:min root mount-point ...; the last one wins */
+		if (sscanf(line, "%*u %*u %u:%u %*s %4095s", &maj, &min, mp) !=
+		    3)
+			continue;
+		unescape_mountinfo(mp);
+		if (!strcmp(mp, real))
+			snprintf(dev, sizeof(dev), "%u:%u", maj, min);
+	}
+	fclose(fp);
+	if (!*dev)
+		return;
+	snprintf(path, sizeof(path), "/sys/class/bdi/%s/read_ahead_kb", dev);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0 || dprintf(fd, "%u\n", IO_MAX >> 10) < 0)
+		trace("readahead", path, errno);
+	if (fd >= 0)
+		close(fd);
+}
+
 int shfl_cmd_mount(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -1476,6 +1538,7 @@ int shfl_cmd_mount(int argc, char **argv)
 		ret = fail("FUSE: cannot mount on %s", mnt);
 		goto out_signals;
 	}
+	raise_readahead(mnt);
 	printf("share %s of %s on %s%s (unmount: fusermount3 -u %s)\n",
 	       M.share, mo.socket, mnt, M.ro ? ", read-only" : "", mnt);
 	fflush(stdout);
