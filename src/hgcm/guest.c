@@ -15,6 +15,7 @@
 #include <limits.h>
 #include <linux/futex.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -192,10 +193,15 @@ static int wait_word(struct hgcm_guest *g, uint64_t phys, bool hgcm,
 	double spin_end = now_ms() + g->spin_us / 1000.0;
 	int rc = 0;
 
-	/* spin first: a quick host answers before a futex sleep would */
+	/*
+	 * Spin first: a quick host answers before a futex sleep would.
+	 * NOTE: yield, not pause: the host worker our send() woke is often
+	 * queued on this very CPU (a sync wake-up), and a pause loop would
+	 * keep it waiting for the whole spin; with nothing else to run,
+	 * sched_yield() returns at once and this is a plain spin.
+	 */
 	while (!answered(word, hgcm) && now_ms() < spin_end)
-		for (int i = 0; i < 64 && !answered(word, hgcm); i++)
-			__builtin_ia32_pause();
+		sched_yield();
 	if (answered(word, hgcm))
 		goto out;
 
