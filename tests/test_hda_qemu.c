@@ -33,6 +33,15 @@
  * a shared file (memory-backend-file share=on), wrapping; and `memwire hda
  * qemu`, which starts QEMU itself with shared RAM, plain and wrapping.
  *
+ * `memwire hda replay` is proved against the same emulated codec from
+ * inside the guest (mwhda.replay=1, /bin/memwire in the initramfs): it
+ * replays tests/data/hda/qemu-boot.jsonl (a capture memwire made of this
+ * guest's boot) through the real hwdep ioctl, whole and --sets-only, and
+ * four verbs to nodes the codec lacks; every verb it says it sent must be
+ * in the kernel's record, in order, with the response it printed, and the
+ * codec's fixed facts (parameters, connection lists, default
+ * configurations) must read as they did in the capture.
+ *
  * The guest is built once per build tree (build/tests/hda-guest, reused
  * while its inputs are unchanged); each case boots it once (about 8 s
  * under TCG; KVM when a KVM guest really boots here).  A failing case keeps
@@ -483,7 +492,10 @@ static void run_record(struct run *r)
 	if (r->rec.overrun != 0)
 		fail_msg("%s: the guest's trace buffer overran (%ld)",
 			 r->serial, r->rec.overrun);
-	/* every event the guest counted was parsed: none lost on the console */
+	/*
+	 * every event the guest counted was parsed: none lost on the console
+	 * (its trace_marker lines are events too)
+	 */
 	if (r->rec.entries < 0)
 		fail_msg("%s: the guest did not count its trace entries",
 			 r->serial);
@@ -493,11 +505,12 @@ static void run_record(struct run *r)
 		for (i = 0; i < r->rec.nsend; i++)
 			nresp += r->rec.send[i].has_response;
 		if ((size_t)r->rec.entries !=
-		    r->rec.nsend + nresp + r->rec.nunsol)
+		    r->rec.nsend + nresp + r->rec.nunsol + r->rec.nmark)
 			fail_msg("%s: the guest counted %ld trace entries, "
 				 "the console carried %zu",
 				 r->serial, r->rec.entries,
-				 r->rec.nsend + nresp + r->rec.nunsol);
+				 r->rec.nsend + nresp + r->rec.nunsol +
+					 r->rec.nmark);
 	}
 }
 
@@ -935,11 +948,467 @@ static void test_record_parse_rejects_bad_records(void **state)
 	}
 }
 
+/* ------------------------------------------------ hda replay in the guest */
+
+#define REPLAY_CAPTURE HDA_GUEST_SRCDIR "/../data/hda/qemu-boot.jsonl"
+#define REPLAY_BEGIN "=== MEMWIRE-HDA-REPLAY BEGIN "
+#define REPLAY_END "=== MEMWIRE-HDA-REPLAY END "
+
+/* A GET (bit 19 of the command: 0xfxx 12-bit verbs, 0xa/0xb 4-bit ones). */
+static bool verb_is_get(uint32_t verb)
+{
+	return (verb >> 19) & 1;
+}
+
+/*
+ * A GET whose answer is a fact of the codec, not state the driver changes:
+ * GET_PARAMETER (0xf00), GET_CONNECT_LIST (0xf02), GET_CONFIG_DEFAULT
+ * (0xf1c) (hda.md 5.2).  Replayed to the same emulated codec, these must
+ * answer as they did in the capture; amp gains, pin controls, power
+ * states and the like hold whatever the driver left there.
+ */
+static bool verb_is_fixed_get(uint32_t verb)
+{
+	uint32_t id = (verb >> 8) & 0xfff;
+
+	return id == 0xf00 || id == 0xf02 || id == 0xf1c;
+}
+
+struct replay_res {
+	size_t sent, skipped; /* as memwire said */
+	size_t at;	      /* the record's first command of the run */
+	size_t sets;	      /* SET verbs among those sent */
+	size_t fixed_gets;    /* equal to the capture's (all must be) */
+	size_t state_gets, state_differ; /* other GETs; differ: informative */
+};
+
+/*
+ * The JSON memwire printed for replay run @name in the serial log @log,
+ * and its exit code.  NULL with the reason in @err.
+ */
+static json_t *replay_output(const char *log, const char *name, int *rc,
+			     char *err, size_t errlen)
+{
+	char begin[96], end[96], *text, *q;
+	const char *b, *e;
+	json_error_t je;
+	json_t *o;
+	size_t i, n;
+
+	snprintf(begin, sizeof(begin), REPLAY_BEGIN "%s ===", name);
+	snprintf(end, sizeof(end), "\n" REPLAY_END "%s rc=", name);
+	b = strstr(log, begin);
+	if (!b) {
+		hg_err(err, errlen, "no '%s' line: replay %s did not run",
+		       begin, name);
+		return NULL;
+	}
+	b += strlen(begin);
+	e = strstr(b, end);
+	if (!e || sscanf(e + strlen(end), "%d", rc) != 1) {
+		hg_err(err, errlen, "replay %s: no '%s<exit> ===' line", name,
+		       end + 1);
+		return NULL;
+	}
+	/* the console's carriage returns out */
+	n = (size_t)(e - b);
+	text = malloc(n + 1);
+	if (!text) {
+		hg_err(err, errlen, "out of memory");
+		return NULL;
+	}
+	for (i = 0, q = text; i < n; i++)
+		if (b[i] != '\r')
+			*q++ = b[i];
+	*q = '\0';
+	o = json_loads(text, 0, &je);
+	free(text);
+	if (!json_is_object(o)) {
+		hg_err(err, errlen, "replay %s (exit %d): output is not a JSON "
+				    "object: %s",
+		       name, *rc, o ? "other value" : je.text);
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+/* The record's commands between "mwreplay @name begin" and "... end". */
+static int replay_span(const struct hg_record *rec, const char *name,
+		       size_t *from, size_t *to, char *err, size_t errlen)
+{
+	char b[80], e[80];
+	bool hb = false, he = false;
+	size_t i;
+
+	snprintf(b, sizeof(b), "mwreplay %s begin", name);
+	snprintf(e, sizeof(e), "mwreplay %s end", name);
+	for (i = 0; i < rec->nmark; i++) {
+		if (!strcmp(rec->mark[i].text, b) && !hb) {
+			hb = true;
+			*from = rec->mark[i].at;
+		} else if (!strcmp(rec->mark[i].text, e) && hb && !he) {
+			he = true;
+			*to = rec->mark[i].at;
+		}
+	}
+	if (!hb || !he) {
+		hg_err(err, errlen, "the record has no '%s' and '%s' markers",
+		       b, e);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Hold replay run @name against the guest kernel's record and, when @cap
+ * is not NULL, against the capture it replayed.  Every verb memwire says it
+ * sent is the kernel's next command after the run's begin marker, and the
+ * kernel sent nothing else before the end marker; each has the response
+ * the kernel received; with @cap, each is the capture's command of the
+ * same seq, in the capture's order, and a fixed GET answers as it did
+ * there.  @sets_only: every verb sent must be a SET.  Returns 0, or -1
+ * with the first difference in @err.
+ */
+static int replay_verify(const struct hg_record *rec, const char *log,
+			 const char *name, const struct capture *cap,
+			 bool sets_only, struct replay_res *res, char *err,
+			 size_t errlen)
+{
+	json_t *o, *verbs, *v;
+	size_t from = 0, to = 0, i, c = 0;
+	uint64_t last_seq = 0;
+	int rc = -1, exit_code;
+
+	memset(res, 0, sizeof(*res));
+	o = replay_output(log, name, &exit_code, err, errlen);
+	if (!o)
+		return -1;
+	if (exit_code != 0) {
+		hg_err(err, errlen, "replay %s exited %d", name, exit_code);
+		goto out;
+	}
+	verbs = json_object_get(o, "verbs");
+	if (!json_is_array(verbs) ||
+	    !json_is_integer(json_object_get(o, "sent")) ||
+	    !json_is_integer(json_object_get(o, "skipped")) ||
+	    !json_is_false(json_object_get(o, "dry_run"))) {
+		hg_err(err, errlen, "replay %s: no verbs, sent, skipped, or "
+				    "dry_run false in its output",
+		       name);
+		goto out;
+	}
+	res->sent = (size_t)json_integer_value(json_object_get(o, "sent"));
+	res->skipped =
+		(size_t)json_integer_value(json_object_get(o, "skipped"));
+	if (res->sent != json_array_size(verbs)) {
+		hg_err(err, errlen, "replay %s: says it sent %zu verbs, lists "
+				    "%zu",
+		       name, res->sent, json_array_size(verbs));
+		goto out;
+	}
+	if (replay_span(rec, name, &from, &to, err, errlen))
+		goto out;
+	res->at = from;
+	if (to - from != res->sent) {
+		hg_err(err, errlen, "replay %s: sent %zu verbs, the kernel "
+				    "sent %zu commands meanwhile",
+		       name, res->sent, to - from);
+		goto out;
+	}
+	json_array_foreach(verbs, i, v) {
+		const struct hg_send *s = &rec->send[from + i];
+		json_t *jseq = json_object_get(v, "seq");
+		uint32_t verb, resp;
+
+		if (!json_u32(json_object_get(v, "verb"), &verb) ||
+		    !json_u32(json_object_get(v, "response"), &resp) ||
+		    !json_is_integer(jseq)) {
+			hg_err(err, errlen, "replay %s: verb #%zu has no seq, "
+					    "verb or response number",
+			       name, i + 1);
+			goto out;
+		}
+		if (s->verb != verb) {
+			hg_err(err, errlen, "replay %s: verb #%zu is 0x%08x, "
+					    "the kernel sent 0x%08x (serial "
+					    "line %u)",
+			       name, i + 1, verb, s->verb, s->line);
+			goto out;
+		}
+		if (!s->has_response || s->response != resp) {
+			hg_err(err, errlen, "replay %s: verb #%zu 0x%08x got "
+					    "0x%08x, the kernel got %s0x%08x "
+					    "(serial line %u)",
+			       name, i + 1, verb, resp,
+			       s->has_response ? "" : "no response, not ",
+			       s->response, s->line);
+			goto out;
+		}
+		if (sets_only && verb_is_get(verb)) {
+			hg_err(err, errlen, "replay %s: verb #%zu 0x%08x is a "
+					    "GET",
+			       name, i + 1, verb);
+			goto out;
+		}
+		res->sets += !verb_is_get(verb);
+		if (!cap)
+			continue;
+		/* the capture's exchange of this seq, after the last one */
+		if ((uint64_t)json_integer_value(jseq) <= last_seq) {
+			hg_err(err, errlen, "replay %s: verb #%zu: seq %lld "
+					    "out of the capture's order",
+			       name, i + 1, (long long)json_integer_value(jseq));
+			goto out;
+		}
+		last_seq = (uint64_t)json_integer_value(jseq);
+		while (c < cap->n && cap->x[c].seq < last_seq)
+			c++;
+		if (c == cap->n || cap->x[c].seq != last_seq ||
+		    !cap->x[c].has_verb || cap->x[c].verb != verb) {
+			hg_err(err, errlen, "replay %s: verb #%zu 0x%08x (seq "
+					    "%llu) is not in the capture",
+			       name, i + 1, verb,
+			       (unsigned long long)last_seq);
+			goto out;
+		}
+		if (!verb_is_get(verb))
+			continue;
+		if (verb_is_fixed_get(verb)) {
+			if (!cap->x[c].has_response ||
+			    cap->x[c].response != resp) {
+				hg_err(err, errlen,
+				       "replay %s: verb #%zu 0x%08x (seq "
+				       "%llu) got 0x%08x, in the capture "
+				       "0x%08x",
+				       name, i + 1, verb,
+				       (unsigned long long)last_seq, resp,
+				       cap->x[c].response);
+				goto out;
+			}
+			res->fixed_gets++;
+		} else {
+			res->state_gets++;
+			res->state_differ += !cap->x[c].has_response ||
+					     cap->x[c].response != resp;
+		}
+	}
+	rc = 0;
+out:
+	json_decref(o);
+	return rc;
+}
+
+/*
+ * Boot with mwhda.replay=1: the guest's /init runs, after the driver's
+ * boot, `memwire -j hda replay --device /dev/snd/hwC0D0` on the capture
+ * (whole, then --sets-only) and on four verbs to nodes hda-duplex lacks.
+ */
+static void test_hda_replay_in_guest(void **state)
+{
+	static struct run r; /* run_teardown() may free it */
+	const char *bin = getenv("MEMWIRE");
+	struct replay_res full, sets, nonode;
+	const struct capture *cap;
+	size_t i, nsets = 0, nfixed = 0;
+	char err[768], *log;
+	int rc;
+
+	if (hg_prepare_memwire(&guest, bin ? bin : "build/memwire",
+			       REPLAY_CAPTURE, err, sizeof(err)))
+		fail_msg("hda guest: %s", err);
+	run_init(&r, "mwhda.replay=1");
+	hg_cmd_initrd(&r.cmd, guest.initrd_memwire);
+	/* the file the guest replays; run_free() frees it */
+	if (capture_load(REPLAY_CAPTURE, &r.cap, err, sizeof(err)))
+		fail_msg("%s", err);
+	cap = &r.cap;
+	for (i = 0; i < cap->n; i++) {
+		assert_true(cap->x[i].has_verb && cap->x[i].codec == 0);
+		nsets += !verb_is_get(cap->x[i].verb);
+		nfixed += verb_is_fixed_get(cap->x[i].verb);
+	}
+	r.seconds = hg_now();
+	rc = hg_wait(hg_spawn(r.cmd.argv, -1, NULL, r.qemu_err),
+		     BOOT_TIMEOUT_S);
+	r.seconds = hg_now() - r.seconds;
+	if (rc != 0)
+		fail_msg("%s exited %d: %s (kept %s)", HG_QEMU, rc,
+			 last_line(r.qemu_err), r.dir);
+	run_record(&r);
+	log = hg_read_file(r.serial, NULL);
+	assert_non_null(log);
+	if (replay_verify(&r.rec, log, "full", cap, false, &full, err,
+			  sizeof(err)) ||
+	    replay_verify(&r.rec, log, "sets", cap, true, &sets, err,
+			  sizeof(err)) ||
+	    replay_verify(&r.rec, log, "nonode", NULL, false, &nonode, err,
+			  sizeof(err))) {
+		free(log);
+		fail_msg("%s (kept %s)", err, r.dir);
+	}
+	free(log);
+	print_message("hda replay in the guest (%s): %.1f s; %zu verbs sent "
+		      "after the driver's %zu, all in the kernel's record "
+		      "with memwire's responses; %zu fixed GETs as captured, "
+		      "%zu of %zu state GETs differ (driver state); "
+		      "--sets-only %zu sent, %zu skipped\n",
+		      guest.accel, r.seconds, full.sent, full.at,
+		      full.fixed_gets, full.state_differ, full.state_gets,
+		      sets.sent, sets.skipped);
+	/* the whole capture, after the driver's own boot verbs */
+	assert_true(full.at >= 20);
+	assert_int_equal(full.sent, cap->n);
+	assert_int_equal(full.skipped, 0);
+	assert_int_equal(full.fixed_gets, nfixed);
+	assert_true(nfixed >= 40);
+	/* --sets-only: the SETs, no more */
+	assert_int_equal(sets.sent, nsets);
+	assert_int_equal(sets.sets, nsets);
+	assert_int_equal(sets.skipped, cap->n - nsets);
+	assert_true(sets.at >= full.at + full.sent);
+	/*
+	 * Nodes that do not exist: the codec answers (hda-duplex: 0), the
+	 * answer is printed, and the root still answers its vendor id as the
+	 * driver read it.
+	 */
+	assert_int_equal(nonode.sent, 4);
+	{
+		const struct hg_send *s = &r.rec.send[nonode.at];
+
+		assert_int_equal(s[0].verb, 0x07ff0000);
+		assert_int_equal(s[1].verb, 0x030f0009);
+		assert_int_equal(s[2].verb, 0x03070740);
+		assert_int_equal(s[3].verb, 0x000f0000);
+		assert_int_equal(s[3].response, r.rec.send[0].response);
+		print_message("nodes 0x7f, 0x30 answered 0x%08x 0x%08x "
+			      "0x%08x\n",
+			      s[0].response, s[1].response, s[2].response);
+	}
+	run_done(&r);
+}
+
+/*
+ * replay_verify() can fail: a record and a replay output that agree, then
+ * each one thing wrong.
+ */
+static void test_replay_verify_rejects(void **state)
+{
+	static const char trace[] =
+		HG_BEGIN "\n"
+		" a-1 [000] ..... 1.0: hda_send_cmd: [0000:00:04.0:0] "
+		"val=0x000f0000\n"
+		" a-1 [000] ..... 1.0: hda_get_response: [0000:00:04.0:0] "
+		"val=0x1af40022\n"
+		" a-1 [000] ..... 1.1: tracing_mark_write: mwreplay t begin\n"
+		" a-1 [000] ..... 1.2: hda_send_cmd: [0000:00:04.0:0] "
+		"val=0x000f0000\n"
+		" a-1 [000] ..... 1.2: hda_get_response: [0000:00:04.0:0] "
+		"val=0x1af40022\n"
+		" a-1 [000] ..... 1.2: hda_send_cmd: [0000:00:04.0:0] "
+		"val=0x00370740\n"
+		" a-1 [000] ..... 1.2: hda_get_response: [0000:00:04.0:0] "
+		"val=0x00000000\n"
+		" a-1 [000] ..... 1.3: tracing_mark_write: mwreplay t end\n"
+		HG_END "\n";
+	static const struct {
+		const char *json, *needle;
+	} cases[] = {
+		{"{\"dry_run\":false,\"sent\":2,\"skipped\":0,\"verbs\":["
+		 "{\"seq\":1,\"verb\":983040,\"response\":452198434},"
+		 "{\"seq\":2,\"verb\":3606336,\"response\":0}]}",
+		 NULL},
+		/* a response the kernel did not get */
+		{"{\"dry_run\":false,\"sent\":2,\"skipped\":0,\"verbs\":["
+		 "{\"seq\":1,\"verb\":983040,\"response\":452198435},"
+		 "{\"seq\":2,\"verb\":3606336,\"response\":0}]}",
+		 "the kernel got"},
+		/* a verb the kernel did not send */
+		{"{\"dry_run\":false,\"sent\":2,\"skipped\":0,\"verbs\":["
+		 "{\"seq\":1,\"verb\":983041,\"response\":452198434},"
+		 "{\"seq\":2,\"verb\":3606336,\"response\":0}]}",
+		 "the kernel sent 0x000f0000"},
+		/* one the kernel sent is missing */
+		{"{\"dry_run\":false,\"sent\":1,\"skipped\":0,\"verbs\":["
+		 "{\"seq\":1,\"verb\":983040,\"response\":452198434}]}",
+		 "sent 1 verbs, the kernel sent 2"},
+		/* a GET answered otherwise than in the capture */
+		{"{\"dry_run\":false,\"sent\":2,\"skipped\":0,\"verbs\":["
+		 "{\"seq\":1,\"verb\":983040,\"response\":452198434},"
+		 "{\"seq\":2,\"verb\":3606336,\"response\":0}]}",
+		 "in the capture"},
+		/* out of the capture's order */
+		{"{\"dry_run\":false,\"sent\":2,\"skipped\":0,\"verbs\":["
+		 "{\"seq\":1,\"verb\":983040,\"response\":452198434},"
+		 "{\"seq\":1,\"verb\":3606336,\"response\":0}]}",
+		 "order"},
+		/* a dry run sends nothing */
+		{"{\"dry_run\":true,\"sent\":2,\"skipped\":0,\"verbs\":[]}",
+		 "dry_run false"},
+	};
+	struct cx x[2] = {
+		{.seq = 1, .has_verb = true, .verb = 0x000f0000,
+		 .has_response = true, .response = 0x1af40022},
+		{.seq = 2, .has_verb = true, .verb = 0x00370740,
+		 .has_response = true},
+	};
+	struct capture cap = {x, 2};
+	struct hg_record rec;
+	struct replay_res res;
+	char err[512], log[4096];
+	size_t i;
+	int rc;
+
+	assert_int_equal(hg_record_parse(trace, &rec, err, sizeof(err)), 0);
+	assert_int_equal(rec.nmark, 2);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		x[0].response = i == 4 ? 0x1af40023 : 0x1af40022;
+		snprintf(log, sizeof(log),
+			 REPLAY_BEGIN "t ===\r\n%s\r\n\r\n" REPLAY_END
+				      "t rc=0 ===\r\n",
+			 cases[i].json);
+		rc = replay_verify(&rec, log, "t", &cap, false, &res, err,
+				   sizeof(err));
+		if (!cases[i].needle) {
+			if (rc)
+				fail_msg("case %zu: %s", i, err);
+			assert_int_equal(res.sent, 2);
+			assert_int_equal(res.at, 1);
+			assert_int_equal(res.fixed_gets, 1);
+			assert_int_equal(res.sets, 1);
+			continue;
+		}
+		if (rc != -1 || !strstr(err, cases[i].needle))
+			fail_msg("case %zu: rc %d, '%s' lacks '%s'", i, rc,
+				 rc ? err : "", cases[i].needle);
+	}
+	/* --sets-only that sent a GET; a run that failed; no run at all */
+	snprintf(log, sizeof(log), REPLAY_BEGIN "t ===\n%s\n" REPLAY_END
+					       "t rc=0 ===\n",
+		 cases[0].json);
+	assert_int_equal(replay_verify(&rec, log, "t", NULL, true, &res, err,
+				       sizeof(err)),
+			 -1);
+	assert_non_null(strstr(err, "is a GET"));
+	snprintf(log, sizeof(log), REPLAY_BEGIN "t ===\n{}\n" REPLAY_END
+					       "t rc=1 ===\n");
+	assert_int_equal(replay_verify(&rec, log, "t", NULL, false, &res, err,
+				       sizeof(err)),
+			 -1);
+	assert_non_null(strstr(err, "exited 1"));
+	assert_int_equal(replay_verify(&rec, log, "u", NULL, false, &res, err,
+				       sizeof(err)),
+			 -1);
+	assert_non_null(strstr(err, "did not run"));
+	hg_record_free(&rec);
+}
+
 int main(void)
 {
 	const struct CMUnitTest offline[] = {
 		cmocka_unit_test(test_record_parse_rejects_bad_records),
 		cmocka_unit_test(test_match_rejects_wrong_captures),
+		cmocka_unit_test(test_replay_verify_rejects),
 	};
 #define CASE(f) cmocka_unit_test_teardown(f, run_teardown)
 	const struct CMUnitTest live[] = {
@@ -950,6 +1419,7 @@ int main(void)
 		CASE(test_hda_capture_ram_corb_wrap_matches_guest),
 		CASE(test_hda_qemu_ram_matches_guest),
 		CASE(test_hda_qemu_corb_wrap_matches_guest),
+		CASE(test_hda_replay_in_guest),
 	};
 	int rc;
 

@@ -1,18 +1,47 @@
 #!/bin/sh
-# tests/hda-guest/build.sh OUTDIR - the HDA test guest, from installed
-# Debian packages only (no network):
+# tests/hda-guest/build.sh [-m MEMWIRE [-r REPLAY]] OUTDIR - the HDA test
+# guest, from installed Debian packages only (no network):
 #
 #   OUTDIR/vmlinuz         the kernel of linux-image-amd64 (/boot/vmlinuz-*)
 #   OUTDIR/initrd.cpio.gz  busybox-static, snd-hda-intel and the generic codec
 #                          driver with their dependencies, and ./init
 #   OUTDIR/stamp           what they were built from; same inputs -> no rebuild
 #
+# With -m, also (for the guest's mwhda.replay=1 mode):
+#
+#   OUTDIR/memwire.cpio.gz          /bin/memwire (the binary MEMWIRE), the
+#                                   shared libraries and the dynamic loader
+#                                   it needs (ldd) at the same paths, and
+#                                   /replay.jsonl (REPLAY, default
+#                                   tests/data/hda/qemu-boot.jsonl)
+#   OUTDIR/initrd-memwire.cpio.gz   initrd.cpio.gz with memwire.cpio.gz
+#                                   appended (the kernel unpacks
+#                                   concatenated archives in turn), so the big
+#                                   cached part stays as it is when only
+#                                   memwire changes
+#   OUTDIR/stamp-memwire            what memwire.cpio.gz was built from
+#
 # HDA_GUEST_KVER picks a kernel version when several are installed (default:
-# the newest one that has its modules).  Prints OUTDIR's two paths.
+# the newest one that has its modules).  Prints OUTDIR's paths (two, or
+# three with -m: the last is the initrd to boot).
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
-[ $# -eq 1 ] || { echo "usage: $0 OUTDIR" >&2; exit 2; }
+usage() {
+	echo "usage: $0 [-m MEMWIRE [-r REPLAY]] OUTDIR" >&2
+	exit 2
+}
+memwire=
+replay=$here/../data/hda/qemu-boot.jsonl
+while getopts m:r: opt; do
+	case $opt in
+	m) memwire=$OPTARG ;;
+	r) replay=$OPTARG ;;
+	*) usage ;;
+	esac
+done
+shift $((OPTIND - 1))
+[ $# -eq 1 ] || usage
 out=$1
 
 die() {
@@ -52,13 +81,7 @@ stamp=$( {
 	cat "$here/build.sh" "$here/init"
 } | sha256sum | cut -d' ' -f1)
 
-if [ -f "$out/stamp" ] && [ "$(cat "$out/stamp")" = "$stamp" ] &&
-	[ -f "$out/vmlinuz" ] && [ -f "$out/initrd.cpio.gz" ]; then
-	echo "$out/vmlinuz"
-	echo "$out/initrd.cpio.gz"
-	exit 0
-fi
-
+build_base() {
 mkdir -p "$out"
 work=$(mktemp -d "$out/.build.XXXXXX")
 trap 'rm -rf "$work"' EXIT
@@ -118,5 +141,55 @@ cp "$kernel" "$work/vmlinuz"
 mv "$work/initrd.cpio.gz" "$out/initrd.cpio.gz"
 mv "$work/vmlinuz" "$out/vmlinuz"
 echo "$stamp" >"$out/stamp"
+rm -rf "$work"
+}
+
+if ! [ -f "$out/stamp" ] || [ "$(cat "$out/stamp")" != "$stamp" ] ||
+	! [ -f "$out/vmlinuz" ] || ! [ -f "$out/initrd.cpio.gz" ]; then
+	build_base
+fi
 echo "$out/vmlinuz"
 echo "$out/initrd.cpio.gz"
+[ -n "$memwire" ] || exit 0
+
+# ---- the memwire part
+[ -x "$memwire" ] || die "$memwire: not an executable"
+[ -r "$replay" ] || die "$replay: not readable"
+# the shared objects the binary needs: "name => /path (addr)" and the
+# loader's "/path (addr)"; linux-vdso has no file
+libs=$(LC_ALL=C ldd "$memwire" 2>&1) || die "$memwire: ldd failed: $libs"
+libs=$(echo "$libs" | awk '
+	$2 == "=>" && $3 ~ /^\// { print $3; next }
+	$2 == "=>" && $3 == "not" { print "MISSING " $1; next }
+	$1 ~ /^\// { print $1 }')
+case "$libs" in *MISSING*) die "$memwire: a library is not found: $libs" ;; esac
+mwstamp=$( {
+	echo "base $stamp"
+	sha256sum "$memwire" "$replay"
+	for l in $libs; do sha256sum "$l"; done
+} | sha256sum | cut -d' ' -f1)
+if [ -f "$out/stamp-memwire" ] &&
+	[ "$(cat "$out/stamp-memwire")" = "$mwstamp" ] &&
+	[ -f "$out/initrd-memwire.cpio.gz" ]; then
+	echo "$out/initrd-memwire.cpio.gz"
+	exit 0
+fi
+work=$(mktemp -d "$out/.build.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+root=$work/root
+mkdir -p "$root/bin"
+cp "$memwire" "$root/bin/memwire"
+for l in $libs; do
+	mkdir -p "$root$(dirname "$l")"
+	cp -L "$l" "$root$l"
+done
+cp "$replay" "$root/replay.jsonl"
+chmod 755 "$root/bin/memwire"
+(cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0) |
+	gzip -n -1 >"$work/memwire.cpio.gz"
+cat "$out/initrd.cpio.gz" "$work/memwire.cpio.gz" \
+	>"$work/initrd-memwire.cpio.gz"
+mv "$work/memwire.cpio.gz" "$out/memwire.cpio.gz"
+mv "$work/initrd-memwire.cpio.gz" "$out/initrd-memwire.cpio.gz"
+echo "$mwstamp" >"$out/stamp-memwire"
+echo "$out/initrd-memwire.cpio.gz"

@@ -16,6 +16,11 @@
  *   <task>-<pid> [cpu] <flags> <time>: hda_unsol_event: [DEV:ADDR]
  *                                          res=0x%08x, res_ex=0x%08x
  *
+ * and, in the guest's mwhda.replay=1 mode, its own trace_marker lines
+ * ("mwreplay <name> begin|end") around each `memwire hda replay` run:
+ *
+ *   <task>-<pid> [cpu] <flags> <time>: tracing_mark_write: <text>
+ *
  * The kernel emits hda_send_cmd before each command and hda_get_response
  * after it only when the caller asked for the response (reads, and writes
  * on a sync_write bus), both under the bus command mutex: a response
@@ -53,6 +58,8 @@ struct hg_guest {
 	char vmlinuz[PATH_MAX];
 	char initrd[PATH_MAX];
 	char accel[8]; /* "kvm" or "tcg" */
+	/* initrd.cpio.gz + memwire.cpio.gz, after hg_prepare_memwire() */
+	char initrd_memwire[PATH_MAX];
 };
 
 /* A QEMU command line for the guest; argv points into this struct. */
@@ -79,11 +86,20 @@ struct hg_unsol {
 	uint32_t res, res_ex;
 };
 
+/* A trace_marker line: @at commands were recorded before it. */
+struct hg_mark {
+	char text[64];
+	size_t at;
+	unsigned line;
+};
+
 struct hg_record {
 	struct hg_send *send;
 	size_t nsend;
 	struct hg_unsol *unsol;
 	size_t nunsol;
+	struct hg_mark *mark;
+	size_t nmark;
 	long entries, overrun; /* as the guest counted them; -1: not said */
 };
 
@@ -302,6 +318,44 @@ static inline int hg_prepare(struct hg_guest *g, const char *dir, char *err,
 }
 
 /*
+ * Add memwire to the guest prepared by hg_prepare() (build.sh -m MEMWIRE -r
+ * REPLAY): /bin/memwire with its libraries and /replay.jsonl, in
+ * @g->initrd_memwire (boot it with hg_cmd_initrd()).  Returns 0, or -1
+ * with a one-line reason in @err.
+ */
+static inline int hg_prepare_memwire(struct hg_guest *g, const char *memwire,
+				     const char *replay, char *err,
+				     size_t errlen)
+{
+	char build[PATH_MAX + 64], log[PATH_MAX + 64];
+	char *s, *l;
+	int rc;
+
+	snprintf(build, sizeof(build), "%s/build.sh", HDA_GUEST_SRCDIR);
+	snprintf(log, sizeof(log), "%s/build-memwire.log", g->dir);
+	unlink(log);
+	rc = hg_wait(hg_spawn((const char *const[]){build, "-m", memwire,
+						     "-r", replay, g->dir,
+						     NULL},
+			      -1, NULL, log),
+		     600);
+	if (rc != 0) {
+		s = hg_read_file(log, NULL);
+		while (s && *s && s[strlen(s) - 1] == '\n')
+			s[strlen(s) - 1] = '\0';
+		l = s ? strrchr(s, '\n') : NULL;
+		hg_err(err, errlen, "%s -m %s %s failed (exit %d): %s", build,
+		       memwire, g->dir, rc,
+		       s && *s ? (l ? l + 1 : s) : "no message");
+		free(s);
+		return -1;
+	}
+	snprintf(g->initrd_memwire, sizeof(g->initrd_memwire),
+		 "%s/initrd-memwire.cpio.gz", g->dir);
+	return 0;
+}
+
+/*
  * The QEMU command line that boots @g once with the serial console in
  * @serial and @opts (may be NULL) added to the kernel command line.  The
  * caller may append arguments (argv has room for 24 more) and must end the
@@ -350,6 +404,16 @@ static inline void hg_cmd_init(struct hg_cmd *c, const struct hg_guest *g,
 	c->argc = n;
 }
 
+/* Boot @initrd instead of the guest's initrd.cpio.gz. */
+static inline void hg_cmd_initrd(struct hg_cmd *c, const char *initrd)
+{
+	int i;
+
+	for (i = 0; i + 1 < c->argc; i++)
+		if (!strcmp(c->argv[i], "-initrd"))
+			c->argv[i + 1] = initrd;
+}
+
 static inline void hg_cmd_add(struct hg_cmd *c, const char *arg)
 {
 	if (c->argc < (int)(sizeof(c->argv) / sizeof(c->argv[0])) - 1) {
@@ -362,6 +426,7 @@ static inline void hg_record_free(struct hg_record *r)
 {
 	free(r->send);
 	free(r->unsol);
+	free(r->mark);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -468,7 +533,16 @@ static inline int hg_record_parse(const char *log, struct hg_record *r,
 		}
 		if (!in || buf[0] == '#')
 			continue;
-		if ((ev = strstr(buf, ": hda_send_cmd: "))) {
+		if ((ev = strstr(buf, ": tracing_mark_write: "))) {
+			struct hg_mark mk = {0};
+
+			snprintf(mk.text, sizeof(mk.text), "%s", ev + 22);
+			mk.at = r->nsend;
+			mk.line = line;
+			if (hg_push((void **)&r->mark, &r->nmark, sizeof(mk),
+				    &mk))
+				goto oom;
+		} else if ((ev = strstr(buf, ": hda_send_cmd: "))) {
 			struct hg_send s = {0};
 
 			rest = hg_devaddr(ev + 16, &addr);
