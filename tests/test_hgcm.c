@@ -2227,6 +2227,70 @@ static void test_timed_out_call_is_cancelled_with_cancel2(void **state)
 	host_stop(f);
 }
 
+/*
+ * SLOWFILL's out buffer is write-only, so the host fills the guest's
+ * contiguous pages in place; a running call like that cannot be cancelled:
+ * Cancel2 answers VERR_NOT_FOUND, the guest waits for DONE and gets the
+ * data, and the host counts no cancel.
+ */
+static void test_in_place_output_runs_to_its_end(void **state)
+{
+	struct fx *f = *state;
+	struct hgcm_parm p[3] = {
+		{ .type = HGCM_PARM_32BIT, .u.u32 = 300 },
+		{ .type = HGCM_PARM_32BIT, .u.u32 = 0x5a },
+		{ .type = HGCM_PARM_PAGELIST },
+	};
+	struct hgcm_host_stats st;
+	uint64_t phys;
+	uint8_t *buf;
+	double t0, dt;
+	uint32_t id, i;
+	int rc;
+
+	start(f);
+	id = connect_echo(f->g);
+	assert_int_equal(hgcm_buf_alloc(f->g, 3 * PAGE + 100, &phys), 0);
+	buf = hgcm_guest_ptr(f->g, phys, 3 * PAGE + 100);
+	assert_non_null(buf);
+	memset(buf, 0x11, 3 * PAGE + 100);
+	p[2].u.pages.phys = phys + 50;
+	p[2].u.pages.size = 3 * PAGE;
+	p[2].u.pages.dir = HGCM_DIR_FROM_HOST;
+	t0 = tu_now_ms();
+	rc = hgcm_call(f->g, id, ECHO_FN_SLOWFILL, p, 3, 50, 0);
+	dt = tu_now_ms() - t0;
+	check_status(rc, VINF_SUCCESS, "SLOWFILL 300 ms with a 50 ms timeout");
+	if (dt < 250)
+		fail_msg("returned after %.0f ms, before the fill", dt);
+	for (i = 0; i < 3 * PAGE + 100; i++) {
+		uint8_t want = i >= 50 && i < 50 + 3 * PAGE ? 0x5a : 0x11;
+
+		if (buf[i] != want)
+			fail_msg("byte %u is 0x%02x, expected 0x%02x", i, buf[i],
+				 want);
+	}
+	host_stats(f, &st);
+	assert_int_equal(st.cancelled, 0);
+	hgcm_buf_free(f->g, phys);
+
+	/* the same with no timeout, and a 0-ms SLOWFILL: plain FILL */
+	p[0].u.u32 = 0;
+	p[1].u.u32 = 0x33;
+	p[2].u.pages.phys = phys;
+	assert_int_equal(hgcm_buf_alloc(f->g, PAGE, &phys), 0);
+	p[2].u.pages.phys = phys;
+	p[2].u.pages.size = PAGE;
+	buf = hgcm_guest_ptr(f->g, phys, PAGE);
+	rc = hgcm_call(f->g, id, ECHO_FN_SLOWFILL, p, 3, 5000, 0);
+	check_status(rc, VINF_SUCCESS, "SLOWFILL 0 ms");
+	for (i = 0; i < PAGE; i++)
+		if (buf[i] != 0x33)
+			fail_msg("byte %u is 0x%02x after SLOWFILL 0", i, buf[i]);
+	hgcm_buf_free(f->g, phys);
+	host_stop(f);
+}
+
 struct race_arg {
 	struct hgcm_guest *g;
 	uint32_t id;
@@ -2858,6 +2922,7 @@ int main(void)
 		T(test_echo_checks_counts_types_and_functions),
 		T(test_buffers_over_128_mib_per_call_are_refused),
 		T(test_timed_out_call_is_cancelled_with_cancel2),
+		T(test_in_place_output_runs_to_its_end),
 		T(test_cancellation_racing_completion),
 		T(test_threads_complete_out_of_order),
 		T(test_guest_killed_mid_call),

@@ -262,6 +262,7 @@ enum {
 	ECHO_FN_ADD = 3,   /* u32 a, u64 b, u64 out: a + b */
 	ECHO_FN_SLEEP = 4, /* u32 ms: completes asynchronously after ms */
 	ECHO_FN_FILL = 5,  /* u32 byte, buf out: filled */
+	ECHO_FN_SLOWFILL = 6, /* u32 ms, u32 byte, buf out: filled after ms */
 };
 
 /* =============================================================== guest */

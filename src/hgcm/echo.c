@@ -9,6 +9,12 @@
  *                                       ms; a cancel completes it at once
  *                                       with VERR_CANCELLED
  *   5 FILL   (u32 byte, buf out)        fills out with byte
+ *   6 SLOWFILL (u32 ms, u32 byte, buf out) FILL from the timer thread
+ *                                       after ms (asynchronous)
+ *
+ * The out buffers of ECHO, FILL and SLOWFILL are write-only
+ * (hgcm_service_ops.write_only): contiguous guest pages are filled in
+ * place, and a running SLOWFILL cannot be cancelled.
  *
  * Parameter counts and types are checked exactly, like VirtualBox services
  * do: VERR_WRONG_PARAMETER_COUNT / VERR_WRONG_PARAMETER_TYPE.
@@ -24,6 +30,8 @@
 
 struct sleeper {
 	struct hgcm_call *call;
+	struct hgcm_svc_parm *fill; /* SLOWFILL: parameter to fill, or NULL */
+	int byte;
 	struct timespec until;
 	struct sleeper *next;
 };
@@ -55,6 +63,9 @@ static void *timer_main(void *arg)
 			if (due || hgcm_call_cancelled(s->call)) {
 				*pp = s->next;
 				pthread_mutex_unlock(&e->lock);
+				if (due && s->fill)
+					memset(s->fill->u.ptr.addr, s->byte,
+					       s->fill->u.ptr.size);
 				hgcm_call_complete(s->call,
 						   due ? VINF_SUCCESS
 						       : VERR_CANCELLED);
@@ -130,20 +141,29 @@ static void echo_call(void *svc, struct hgcm_call *call, uint32_t client_id,
 			p[2].u.u64 = p[0].u.u32 + p[1].u.u64;
 		break;
 	case ECHO_FN_SLEEP:
-		rc = check(cparms, p, "u");
+	case ECHO_FN_SLOWFILL:
+		rc = check(cparms, p, fn == ECHO_FN_SLEEP ? "u" : "uup");
 		if (rc)
 			break;
 		ms = p[0].u.u32;
 		if (ms > mwh_echo_max_sleep_ms)
 			ms = mwh_echo_max_sleep_ms;
-		if (!ms)
+		if (!ms) {
+			if (fn == ECHO_FN_SLOWFILL)
+				memset(p[2].u.ptr.addr, (int)(p[1].u.u32 & 0xff),
+				       p[2].u.ptr.size);
 			break;
+		}
 		s = calloc(1, sizeof(*s));
 		if (!s) {
 			rc = VERR_NO_MEMORY;
 			break;
 		}
 		s->call = call;
+		if (fn == ECHO_FN_SLOWFILL) {
+			s->fill = &p[2];
+			s->byte = (int)(p[1].u.u32 & 0xff);
+		}
 		clock_gettime(CLOCK_MONOTONIC, &s->until);
 		s->until.tv_sec += ms / 1000;
 		s->until.tv_nsec += (long)(ms % 1000) * 1000000;
@@ -181,6 +201,13 @@ static void echo_cancelled(void *svc, struct hgcm_call *call,
 	pthread_mutex_unlock(&e->lock);
 }
 
+static bool echo_write_only(void *svc, uint32_t fn, uint32_t parm)
+{
+	return (fn == ECHO_FN_ECHO && parm == 1) ||
+	       (fn == ECHO_FN_FILL && parm == 1) ||
+	       (fn == ECHO_FN_SLOWFILL && parm == 2);
+}
+
 static void echo_unload(void *svc)
 {
 	struct echo *e = svc;
@@ -203,6 +230,7 @@ int hgcm_host_register_echo(struct hgcm_host *h)
 		.call = echo_call,
 		.cancelled = echo_cancelled,
 		.unload = echo_unload,
+		.write_only = echo_write_only,
 	};
 	pthread_condattr_t ca;
 	struct echo *e;
