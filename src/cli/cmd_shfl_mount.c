@@ -74,6 +74,11 @@ struct node {
 	unsigned nchild;     /* nodes whose parent we are */
 	bool hashed;	     /* in the name table */
 	mode_t type;	     /* S_IFMT last seen, 0 unknown */
+	/* the host's attributes, good for getattr until @info_until
+	 * (CLOCK_MONOTONIC ns; 0: none): the kernel drops its copy of a
+	 * directory's after every create or remove in it */
+	struct shfl_fsobjinfo info;
+	int64_t info_until;
 	struct node *ino_next, *name_next;
 };
 
@@ -330,6 +335,62 @@ static void fill_stat(struct stat *st, uint64_t ino,
 	st->st_ctim.tv_nsec = info->ctime_ns % 1000000000;
 }
 
+static int64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* Under M.lock: @n's attributes are @info, as of now. */
+static void info_set(struct node *n, const struct shfl_fsobjinfo *info)
+{
+	n->info = *info;
+	n->info_until = M.ttl > 0 ? mono_ns() + (int64_t)(M.ttl * 1e9) : 0;
+}
+
+/* Forget the cached attributes of @ino (we changed the object). */
+static void info_drop(fuse_ino_t ino)
+{
+	struct node *n;
+
+	pthread_mutex_lock(&M.lock);
+	n = node_get(ino);
+	if (n)
+		n->info_until = 0;
+	pthread_mutex_unlock(&M.lock);
+}
+
+/*
+ * We changed an entry of directory @parent: its times are now @time_ns
+ * (the host's clock when a new object's ctime gives it, else ours) and
+ * its link count moved by @dlink.  This keeps the cached attributes
+ * good without a round trip; the host's own view returns after ttl.
+ */
+static void info_dir_changed(fuse_ino_t parent, int64_t time_ns, int dlink)
+{
+	struct node *n;
+
+	if (!time_ns) {
+		struct timespec ts;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		time_ns = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+	}
+	pthread_mutex_lock(&M.lock);
+	n = node_get(parent);
+	if (n && n->info_until) {
+		if (time_ns > n->info.mtime_ns)
+			n->info.mtime_ns = time_ns;
+		if (time_ns > n->info.ctime_ns)
+			n->info.ctime_ns = time_ns;
+		if (dlink && n->info.attr.nlink + dlink >= 1)
+			n->info.attr.nlink += dlink;
+	}
+	pthread_mutex_unlock(&M.lock);
+}
+
 /* Fill @e for @parent/@name from @info: one more lookup on the node. */
 static int make_entry(fuse_ino_t parent, const char *name,
 		      const struct shfl_fsobjinfo *info,
@@ -343,6 +404,8 @@ static int make_entry(fuse_ino_t parent, const char *name,
 	p = node_get(parent);
 	if (p)
 		n = node_lookup(p, name, st.st_mode & S_IFMT);
+	if (n)
+		info_set(n, info);
 	pthread_mutex_unlock(&M.lock);
 	if (!n)
 		return p ? -ENOMEM : -ESTALE;
@@ -477,8 +540,10 @@ static void reply_info(fuse_req_t req, fuse_ino_t ino,
 	{
 		struct node *n = node_get(ino);
 
-		if (n)
+		if (n) {
 			n->type = st.st_mode & S_IFMT;
+			info_set(n, info);
+		}
 	}
 	pthread_mutex_unlock(&M.lock);
 	fuse_reply_attr(req, &st, M.ttl);
@@ -489,8 +554,25 @@ static void op_getattr(fuse_req_t req, fuse_ino_t ino,
 {
 	struct shfl_fsobjinfo info;
 	char *path = NULL;
+	struct node *n;
+	int64_t left = 0;
 	int ret;
 
+	/* within ttl of the last answer: no round trip */
+	pthread_mutex_lock(&M.lock);
+	n = node_get(ino);
+	if (n && n->info_until) {
+		left = n->info_until - mono_ns();
+		info = n->info;
+	}
+	pthread_mutex_unlock(&M.lock);
+	if (left > 0) {
+		struct stat st;
+
+		fill_stat(&st, ino, &info);
+		fuse_reply_attr(req, &st, (double)left / 1e9);
+		return;
+	}
 	if (fi && fi->fh) {
 		struct ofile *of = (struct ofile *)(uintptr_t)fi->fh;
 
@@ -547,6 +629,7 @@ static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 		fuse_reply_err(req, EROFS);
 		return;
 	}
+	info_drop(ino);
 	ret = path_of(ino, NULL, &path, &type);
 	if (ret)
 		goto out;
@@ -669,6 +752,8 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 			     (fi->flags & O_TRUNC
 				      ? SHFL_CF_ACT_OVERWRITE_IF_EXISTS
 				      : SHFL_CF_ACT_OPEN_IF_EXISTS);
+	if (fi->flags & O_TRUNC)
+		info_drop(ino);
 	ret = shfl_create(M.c, M.root, path, &parms);
 	trace("open", path, -ret);
 	free(path);
@@ -729,6 +814,7 @@ static void op_create(fuse_req_t req, fuse_ino_t parent, const char *name,
 		fuse_reply_err(req, errno_of(ret));
 		return;
 	}
+	info_dir_changed(parent, parms.info.ctime_ns, 0);
 	of = ofile_new(parms.handle, false);
 	ret = of ? make_entry(parent, name, &parms.info, &e) : -ENOMEM;
 	if (ret) {
@@ -793,7 +879,6 @@ static void op_write(fuse_req_t req, fuse_ino_t ino, const char *buf,
 	void *dst;
 	int ret;
 
-	(void)ino;
 	if (size > IO_MAX) {
 		fuse_reply_err(req, EINVAL);
 		return;
@@ -817,6 +902,7 @@ static void op_write(fuse_req_t req, fuse_ino_t ino, const char *buf,
 		done += (size_t)ret;
 	}
 	iobuf_put(phys);
+	info_drop(ino);
 	if (!done) {
 		trace("write", NULL, -ret);
 		fuse_reply_err(req, errno_of(ret));
@@ -903,8 +989,10 @@ static void do_remove(fuse_req_t req, fuse_ino_t parent, const char *name,
 						: SHFL_REMOVE_FILE);
 	trace(dir ? "rmdir" : "unlink", path, -ret);
 	free(path);
-	if (!ret)
+	if (!ret) {
 		forget_name(parent, name);
+		info_dir_changed(parent, 0, dir ? -1 : 0);
+	}
 	fuse_reply_err(req, ret ? errno_of(ret) : 0);
 }
 
@@ -948,6 +1036,7 @@ static void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name,
 		return;
 	}
 	shfl_close(M.c, M.root, parms.handle);
+	info_dir_changed(parent, parms.info.ctime_ns, 1);
 	ret = make_entry(parent, name, &parms.info, &e);
 	if (ret)
 		fuse_reply_err(req, -ret);
@@ -1002,6 +1091,12 @@ static void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
 		old = np ? child_get(np, newname) : NULL;
 		if (old && old != n)
 			name_unhash(old);
+		if (p)
+			p->info_until = 0;
+		if (np)
+			np->info_until = 0;
+		if (n)
+			n->info_until = 0;
 		if (n && np) {
 			char *nn = strdup(newname);
 
@@ -1046,6 +1141,7 @@ static void op_symlink(fuse_req_t req, const char *link, fuse_ino_t parent,
 		/* A host that fills no type: it is a link all the same. */
 		if (!(info.attr.mode & RTFS_TYPE_MASK))
 			info.attr.mode |= RTFS_TYPE_SYMLINK | 0777;
+		info_dir_changed(parent, info.ctime_ns, 0);
 		ret = make_entry(parent, name, &info, &e);
 	}
 	if (ret)
