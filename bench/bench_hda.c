@@ -179,6 +179,7 @@ static double run_capture(enum mode m, const char *trace, const char *ram,
 	struct hda_capture_stats st;
 	struct count_sink cs = { 0 };
 	struct hda_writer *w = NULL;
+	struct hda_pipe *pipe = NULL;
 	struct hda_capture *c;
 	FILE *null = fopen("/dev/null", "w");
 	double t0;
@@ -197,11 +198,23 @@ static double run_capture(enum mode m, const char *trace, const char *ram,
 		die("setup", ret);
 	o.sink = w ? hda_writer_sink : decode_sink;
 	o.sink_arg = w ? (void *)w : (void *)&cs;
+	/* decoding and writing run on a second thread, as `hda capture`
+	 * does (hda_pipe) */
+	if (m != CAPTURE) {
+		ret = hda_pipe_new(o.sink, o.sink_arg, &pipe);
+		if (ret)
+			die("pipe", ret);
+		o.sink = hda_pipe_sink;
+		o.sink_arg = pipe;
+	}
 	ret = hda_capture_new(&o, &c);
 	if (!ret)
 		ret = hda_capture_fd(c, fd, NULL, NULL, NULL, 0);
 	if (!ret)
 		ret = hda_capture_flush(c);
+	if (!ret && pipe)
+		ret = hda_pipe_finish(pipe);
+	hda_pipe_free(pipe);
 	if (!ret && w)
 		ret = hda_writer_finish(w);
 	if (ret)

@@ -1299,9 +1299,67 @@ static void test_cli_qemu_runs_qemu_and_ends_with_it(void **state)
 	}
 }
 
+/* ------------------------------------------------------ hda_pipe */
+
+struct order_sink {
+	uint64_t next, fail_at, slow_every;
+	int bad;
+};
+
+static int order_sink(void *arg, const struct hda_exchange *x)
+{
+	struct order_sink *o = arg;
+
+	if (x->seq != o->next)
+		o->bad++;
+	o->next = x->seq + 1;
+	if (o->slow_every && !(x->seq % o->slow_every))
+		usleep(200); /* the consumer falls behind: the ring fills */
+	if (o->fail_at && x->seq == o->fail_at)
+		return -ENOSPC;
+	return 0;
+}
+
+/* The pipe keeps order through a full ring, and gives back the inner
+ * sink's first error, from the next put and from finish. */
+static void test_pipe_keeps_order_and_returns_errors(void **state)
+{
+	struct order_sink o = { .next = 1, .slow_every = 997 };
+	struct hda_exchange x = { .has_verb = true };
+	struct hda_pipe *p;
+	uint64_t i;
+	int ret = 0;
+
+	assert_int_equal(hda_pipe_new(order_sink, &o, &p), 0);
+	for (i = 1; i <= 200000; i++) {
+		x.seq = i;
+		x.verb = (uint32_t)i;
+		assert_int_equal(hda_pipe_sink(p, &x), 0);
+	}
+	assert_int_equal(hda_pipe_finish(p), 0);
+	hda_pipe_free(p);
+	assert_int_equal(o.bad, 0);
+	assert_int_equal(o.next, 200001);
+
+	memset(&o, 0, sizeof(o));
+	o.next = 1;
+	o.fail_at = 5000;
+	assert_int_equal(hda_pipe_new(order_sink, &o, &p), 0);
+	for (i = 1; i <= 100000 && !ret; i++) {
+		x.seq = i;
+		ret = hda_pipe_sink(p, &x);
+	}
+	assert_int_equal(ret, -ENOSPC); /* the producer learns of it */
+	assert_int_equal(hda_pipe_finish(p), -ENOSPC);
+	hda_pipe_free(p);
+	assert_int_equal(o.next, 5001); /* nothing after the error */
+	assert_int_equal(o.bad, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_pipe_keeps_order_and_returns_errors),
 		cmocka_unit_test(test_parse_accepts_every_prefix),
 		cmocka_unit_test(test_parse_vfio_lines_and_names_with_colons),
 		cmocka_unit_test(test_parse_ignores_other_events),

@@ -307,6 +307,19 @@ int hda_replay_open(const char *path, struct hda_replay **out);
 int hda_replay_send(struct hda_replay *r, uint32_t word, uint32_t *res);
 void hda_replay_close(struct hda_replay *r);
 
+/*
+ * A sink on its own thread (src/hda/pipe.c): exchanges are queued in a
+ * bounded ring and handed to @inner, in order, by a second thread, so that
+ * decoding and writing run beside the capture.  hda_pipe_finish() waits
+ * until every queued exchange went through and returns @inner's first
+ * error (also returned by the next hda_pipe_sink() once it happened).
+ */
+struct hda_pipe;
+int hda_pipe_new(hda_sink_fn inner, void *arg, struct hda_pipe **out);
+int hda_pipe_sink(void *arg, const struct hda_exchange *x); /* arg: pipe */
+int hda_pipe_finish(struct hda_pipe *p);
+void hda_pipe_free(struct hda_pipe *p);
+
 /* ============================================================ 3. capture */
 
 /*

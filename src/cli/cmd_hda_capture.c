@@ -52,6 +52,7 @@ struct out {
 	FILE *f;
 	enum hda_format fmt;
 	struct hda_writer *w;
+	struct hda_pipe *pipe; /* decoding and writing on a second thread */
 };
 
 static int parse_format(const char *s, enum hda_format *f)
@@ -65,6 +66,8 @@ static int out_open(struct out *o)
 {
 	int ret = hda_writer_new(o->fmt, o->f, NULL, &o->w);
 
+	if (!ret)
+		ret = hda_pipe_new(hda_writer_sink, o->w, &o->pipe);
 	return ret ? fail_lib(ret) : 0;
 }
 
@@ -73,8 +76,16 @@ static int out_finish(struct out *o)
 {
 	int ret = 0;
 
+	if (o->pipe) {
+		ret = hda_pipe_finish(o->pipe);
+		hda_pipe_free(o->pipe);
+		o->pipe = NULL;
+	}
 	if (o->w) {
-		ret = hda_writer_finish(o->w);
+		int wret = hda_writer_finish(o->w);
+
+		if (!ret)
+			ret = wret;
 		hda_writer_free(o->w);
 		o->w = NULL;
 	}
@@ -151,8 +162,8 @@ static int run_capture(struct hda_capture *c, int fd, struct out *o,
 static int new_capture(struct hda_capture_opts *co, struct out *o,
 		       struct hda_capture **c)
 {
-	co->sink = hda_writer_sink;
-	co->sink_arg = o->w;
+	co->sink = hda_pipe_sink;
+	co->sink_arg = o->pipe;
 	if (hda_capture_new(co, c))
 		return usage_error("%s", mw_last_error());
 	return 0;

@@ -25,6 +25,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stddef.h>
 #include <string.h>
 #include <strings.h>
 
@@ -269,6 +270,20 @@ static void bput(struct buf *b, const char *fmt, ...)
 		b->n = b->len - 1;
 }
 
+/* Append a plain string: no format to parse (the decoder's hot path). */
+static void bcat(struct buf *b, const char *str)
+{
+	size_t k = strlen(str);
+
+	if (b->n >= b->len)
+		return;
+	if (k > b->len - 1 - b->n)
+		k = b->len - 1 - b->n;
+	memcpy(b->p + b->n, str, k);
+	b->n += k;
+	b->p[b->n] = '\0';
+}
+
 /* The names of the set bits of @v, from @names (NULL = skip). */
 static void bits(struct buf *b, uint32_t v, const char *const *names,
 		 unsigned n)
@@ -279,11 +294,13 @@ static void bits(struct buf *b, uint32_t v, const char *const *names,
 	for (i = 0; i < n; i++) {
 		if (!(v & (1u << i)) || !names[i])
 			continue;
-		bput(b, "%s%s", first ? "" : " ", names[i]);
+		if (!first)
+			bcat(b, " ");
+		bcat(b, names[i]);
 		first = false;
 	}
 	if (first)
-		bput(b, "none");
+		bcat(b, "none");
 }
 
 /* ------------------------------------------------------------- fields */
@@ -341,13 +358,13 @@ static void location(struct buf *b, unsigned loc)
 {
 	/* hda.md 5.4: the special locations first */
 	switch (loc) {
-	case 0x07: bput(b, "rear-panel"); return;
-	case 0x08: bput(b, "drive-bay"); return;
-	case 0x17: bput(b, "riser"); return;
-	case 0x18: bput(b, "hdmi"); return;
-	case 0x19: bput(b, "atapi"); return;
-	case 0x37: bput(b, "mobile-lid-in"); return;
-	case 0x38: bput(b, "mobile-lid-out"); return;
+	case 0x07: bcat(b, "rear-panel"); return;
+	case 0x08: bcat(b, "drive-bay"); return;
+	case 0x17: bcat(b, "riser"); return;
+	case 0x18: bcat(b, "hdmi"); return;
+	case 0x19: bcat(b, "atapi"); return;
+	case 0x37: bcat(b, "mobile-lid-in"); return;
+	case 0x38: bcat(b, "mobile-lid-out"); return;
 	}
 	if (loc & 0xf)
 		bput(b, "%s %s", gross[(loc >> 4) & 3], geo[loc & 0xf]);
@@ -463,7 +480,7 @@ static void param(struct buf *b, unsigned id, uint32_t r)
 		break;
 	}
 	case 0x0a:
-		bput(b, "rates ");
+		bcat(b, "rates ");
 		bits(b, r & 0xfff, rates, 12);
 		bput(b, "; bits");
 		if (r & (1u << 16)) bput(b, " 8");
@@ -481,7 +498,7 @@ static void param(struct buf *b, unsigned id, uint32_t r)
 	case 0x0c:
 		bits(b, r & 0x0bff00ff, pincap_bits, 28);
 		if ((r >> 8) & 0x37) {
-			bput(b, ", vref ");
+			bcat(b, ", vref ");
 			bits(b, (r >> 8) & 0x37, vref_bits, 6);
 		}
 		break;
@@ -585,7 +602,7 @@ static void meaning(struct hda_decoder *d, const struct hda_exchange *x,
 		else
 			bput(b, "param 0x%02x", p);
 		if (hr) {
-			bput(b, ": ");
+			bcat(b, ": ");
 			param(b, p, r);
 		}
 		return;
@@ -683,7 +700,7 @@ static void meaning(struct hda_decoder *d, const struct hda_exchange *x,
 		if (p & 0x80)
 			bput(b, "enable, tag 0x%02x", p & 0x3f);
 		else
-			bput(b, "disable");
+			bcat(b, "disable");
 		return;
 	case 0xf08:
 		if (hr)
@@ -751,7 +768,7 @@ static void meaning(struct hda_decoder *d, const struct hda_exchange *x,
 		bput(b, "gpio 0x%02x", p);
 		return;
 	case 0x7ff:
-		bput(b, "function reset");
+		bcat(b, "function reset");
 		return;
 	}
 	/* Everything else: the raw payload and response. */
@@ -766,7 +783,13 @@ void hda_decode(struct hda_decoder *d, const struct hda_exchange *x,
 {
 	struct buf b;
 
-	memset(o, 0, sizeof(*o));
+	/* everything but the meaning buffer, which only needs its NUL */
+	memset(o, 0, offsetof(struct hda_decoded, meaning));
+	o->meaning[0] = '\0';
+	memset((char *)o + offsetof(struct hda_decoded, meaning) +
+		       sizeof(o->meaning), 0,
+	       sizeof(*o) - offsetof(struct hda_decoded, meaning) -
+		       sizeof(o->meaning));
 	b.p = o->meaning;
 	b.len = sizeof(o->meaning);
 	b.n = 0;
