@@ -13,6 +13,7 @@
 #define MEMWIRE_CLI_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "memwire/core.h"
@@ -146,6 +147,33 @@ int do_demo(int argc, char **argv);
 int do_smem(int argc, char **argv);
 int do_smd(int argc, char **argv);
 int do_hgcm(int argc, char **argv);
+/*
+ * The options every HGCM host command takes (hgcm host, shfl serve):
+ * --socket, --allow-uid (up to 16), --workers, --ram-max.  Put
+ * HGCM_HOST_LONGOPTS in the getopt table; hand each option to
+ * hgcm_host_opt() (1: taken, 0: not one of them, EXIT_USAGE: bad value);
+ * hgcm_host_opts_finish() fills the default socket
+ * ($XDG_RUNTIME_DIR/memwire/NAME, else /tmp/memwire-UID/NAME).
+ */
+#define HGCM_HOST_LONGOPTS                                                     \
+	{ "socket", required_argument, NULL, 0x180 },                          \
+	{ "allow-uid", required_argument, NULL, 0x181 },                       \
+	{ "workers", required_argument, NULL, 0x182 },                         \
+	{ "ram-max", required_argument, NULL, 0x183 }
+#define HGCM_HOST_OPTS_USAGE                                                   \
+	"[--socket PATH] [--allow-uid UID]... [--workers N] [--ram-max SIZE]"
+
+struct hgcm_host_cli {
+	const char *socket;
+	unsigned long uids[16];
+	unsigned n_uids, workers;
+	uint64_t ram_max;
+	char path[600];
+};
+int hgcm_host_opt(struct hgcm_host_cli *h, int c, const char *arg);
+/* The default socket path for @name ("hgcm.sock"); 0 or EXIT_FAIL. */
+int hgcm_default_socket(char *buf, size_t len, const char *name);
+
 int do_shfl(int argc, char **argv);
 int do_hda(int argc, char **argv);
 int do_smd_mount(int argc, char **argv, struct region_opts *ro,

@@ -18,17 +18,13 @@
 
 enum {
 	OPT_SOCKET = 0x200,
-	OPT_ALLOW_UID,
-	OPT_WORKERS,
-	OPT_RAM_MAX,
 	OPT_RAM,
 	OPT_32,
 	OPT_TIMEOUT,
 	OPT_HEX,
 };
 
-/* $XDG_RUNTIME_DIR/memwire/hgcm.sock, else /tmp/memwire-UID/hgcm.sock */
-static int default_socket(char *buf, size_t len)
+int hgcm_default_socket(char *buf, size_t len, const char *name)
 {
 	const char *xdg = getenv("XDG_RUNTIME_DIR");
 	char dir[512];
@@ -40,8 +36,44 @@ static int default_socket(char *buf, size_t len)
 			 (unsigned)getuid());
 	if (mkdir(dir, 0700) && errno != EEXIST)
 		return fail("cannot create %s: %s", dir, strerror(errno));
-	if ((size_t)snprintf(buf, len, "%s/hgcm.sock", dir) >= len)
+	if ((size_t)snprintf(buf, len, "%s/%s", dir, name) >= len)
 		return fail("socket path under %s is too long", dir);
+	return 0;
+}
+
+static int default_socket(char *buf, size_t len)
+{
+	return hgcm_default_socket(buf, len, "hgcm.sock");
+}
+
+int hgcm_host_opt(struct hgcm_host_cli *h, int c, const char *arg)
+{
+	uint64_t v;
+
+	switch (c) {
+	case 0x180:
+		h->socket = arg;
+		return 1;
+	case 0x181:
+		if (parse_u64(arg, "--allow-uid", false, &v))
+			return EXIT_USAGE;
+		if (h->n_uids == sizeof(h->uids) / sizeof(h->uids[0]))
+			return usage_error("at most 16 --allow-uid");
+		h->uids[h->n_uids++] = (unsigned long)v;
+		return 1;
+	case 0x182:
+		if (parse_u64(arg, "--workers", false, &v))
+			return EXIT_USAGE;
+		if (v < 1 || v > 64)
+			return usage_error("--workers %s: 1..64", arg);
+		h->workers = (unsigned)v;
+		return 1;
+	case 0x183:
+		if (parse_u64(arg, "--ram-max", true, &v))
+			return EXIT_USAGE;
+		h->ram_max = v;
+		return 1;
+	}
 	return 0;
 }
 
@@ -58,56 +90,38 @@ static void on_stop(int sig)
 static int do_host(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "socket", required_argument, NULL, OPT_SOCKET },
-		{ "allow-uid", required_argument, NULL, OPT_ALLOW_UID },
-		{ "workers", required_argument, NULL, OPT_WORKERS },
-		{ "ram-max", required_argument, NULL, OPT_RAM_MAX },
+		HGCM_HOST_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
+	struct hgcm_host_cli hc = { 0 };
 	struct hgcm_host_opts ho = { 0 };
 	struct hgcm_host_stats st;
 	uid_t uids[16];
-	char path[600];
-	uint64_t v;
+	unsigned i;
 	int c, rc;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case OPT_SOCKET:
-			ho.socket_path = optarg;
-			break;
-		case OPT_ALLOW_UID:
-			if (parse_u64(optarg, "--allow-uid", false, &v))
-				return EXIT_USAGE;
-			if (ho.n_allow_uids == sizeof(uids) / sizeof(uids[0]))
-				return usage_error("at most 16 --allow-uid");
-			uids[ho.n_allow_uids++] = (uid_t)v;
-			break;
-		case OPT_WORKERS:
-			if (parse_u64(optarg, "--workers", false, &v))
-				return EXIT_USAGE;
-			if (v < 1 || v > 64)
-				return usage_error("--workers %s: 1..64", optarg);
-			ho.workers = (unsigned)v;
-			break;
-		case OPT_RAM_MAX:
-			if (parse_u64(optarg, "--ram-max", true, &v))
-				return EXIT_USAGE;
-			ho.ram_max = v;
-			break;
-		default:
+		rc = hgcm_host_opt(&hc, c, optarg);
+		if (rc == EXIT_USAGE)
+			return rc;
+		if (!rc)
 			return usage_error("hgcm host: unknown option");
-		}
 	}
 	if (optind < argc)
 		return usage_error("hgcm host: unexpected argument '%s'",
 				   argv[optind]);
+	for (i = 0; i < hc.n_uids; i++)
+		uids[i] = (uid_t)hc.uids[i];
 	ho.allow_uids = uids;
+	ho.n_allow_uids = hc.n_uids;
+	ho.workers = hc.workers;
+	ho.ram_max = hc.ram_max;
+	ho.socket_path = hc.socket;
 	if (!ho.socket_path) {
-		if ((rc = default_socket(path, sizeof(path))))
+		if ((rc = default_socket(hc.path, sizeof(hc.path))))
 			return rc;
-		ho.socket_path = path;
+		ho.socket_path = hc.path;
 	}
 	running_host = hgcm_host_new(&ho);
 	if (!running_host)
@@ -539,8 +553,7 @@ static int do_decode(int argc, char **argv)
 }
 
 static const struct cmd cmds[] = {
-	{ "host", do_host,
-	  "[--socket PATH] [--allow-uid UID]... [--workers N] [--ram-max SIZE]",
+	{ "host", do_host, HGCM_HOST_OPTS_USAGE,
 	  "serve guests: VMMDev requests, HGCM, the memwire.echo service" },
 	{ "call", do_call,
 	  "[--socket PATH] [--32] [--timeout MS] SERVICE FUNCTION "

@@ -26,7 +26,7 @@ static int do_serve(int argc, char **argv)
 static const struct cmd cmds[] = {
 	{ "serve", do_serve,
 	  "--share NAME=PATH[:ro][:symlinks=none|subtree|any] ... "
-	  "[--socket PATH]",
+	  HGCM_HOST_OPTS_USAGE,
 	  "serve host directories as the VBoxSharedFolders service" },
 	{ "mount", shfl_cmd_mount,
 	  "--socket PATH SHARE MOUNTPOINT [-o ro,uid=N,gid=N,ttl=MS]",

@@ -25,9 +25,6 @@
 
 enum {
 	OPT_SHARE = 0x200,
-	OPT_SOCKET,
-	OPT_ALLOW_UID,
-	OPT_WORKERS,
 };
 
 static struct hgcm_host *serve_host;
@@ -87,24 +84,6 @@ static int parse_share(char *spec, struct shfl_share *sh)
 	return 0;
 }
 
-/* $XDG_RUNTIME_DIR/memwire/shfl.sock, else /tmp/memwire-UID/shfl.sock */
-static int default_socket(char *buf, size_t len)
-{
-	const char *xdg = getenv("XDG_RUNTIME_DIR");
-	char dir[512];
-
-	if (xdg && xdg[0])
-		snprintf(dir, sizeof(dir), "%s/memwire", xdg);
-	else
-		snprintf(dir, sizeof(dir), "/tmp/memwire-%u",
-			 (unsigned)getuid());
-	if (mkdir(dir, 0700) && errno != EEXIST)
-		return fail("cannot create %s: %s", dir, strerror(errno));
-	if ((size_t)snprintf(buf, len, "%s/shfl.sock", dir) >= len)
-		return fail("socket path under %s is too long", dir);
-	return 0;
-}
-
 /*
  * The host keeps one fd per open guest handle: raise the soft limit to
  * the hard one, and drop supplementary groups when root (a created file
@@ -126,51 +105,33 @@ int shfl_cmd_serve(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "share", required_argument, NULL, OPT_SHARE },
-		{ "socket", required_argument, NULL, OPT_SOCKET },
-		{ "allow-uid", required_argument, NULL, OPT_ALLOW_UID },
-		{ "workers", required_argument, NULL, OPT_WORKERS },
+		HGCM_HOST_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
 	struct shfl_share shares[SHFL_MAX_MAPPINGS];
+	struct hgcm_host_cli hc = { 0 };
 	struct hgcm_host_opts ho = { 0 };
 	struct hgcm_host_stats st;
 	size_t nshares = 0;
 	uid_t uids[16];
-	char path[600];
-	uint64_t v;
 	int c, rc;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case OPT_SHARE:
+		if (c == OPT_SHARE) {
 			if (nshares == SHFL_MAX_MAPPINGS)
 				return usage_error("at most %d --share",
 						   SHFL_MAX_MAPPINGS);
 			if ((rc = parse_share(optarg, &shares[nshares])))
 				return rc;
 			nshares++;
-			break;
-		case OPT_SOCKET:
-			ho.socket_path = optarg;
-			break;
-		case OPT_ALLOW_UID:
-			if (parse_u64(optarg, "--allow-uid", false, &v))
-				return EXIT_USAGE;
-			if (ho.n_allow_uids == sizeof(uids) / sizeof(uids[0]))
-				return usage_error("at most 16 --allow-uid");
-			uids[ho.n_allow_uids++] = (uid_t)v;
-			break;
-		case OPT_WORKERS:
-			if (parse_u64(optarg, "--workers", false, &v))
-				return EXIT_USAGE;
-			if (v < 1 || v > 64)
-				return usage_error("--workers %s: 1..64", optarg);
-			ho.workers = (unsigned)v;
-			break;
-		default:
-			return usage_error("shfl serve: unknown option");
+			continue;
 		}
+		rc = hgcm_host_opt(&hc, c, optarg);
+		if (rc == EXIT_USAGE)
+			return rc;
+		if (!rc)
+			return usage_error("shfl serve: unknown option");
 	}
 	if (optind < argc)
 		return usage_error("shfl serve: unexpected argument '%s'",
@@ -178,11 +139,18 @@ int shfl_cmd_serve(int argc, char **argv)
 	if (!nshares)
 		return usage_error("shfl serve: at least one --share "
 				   "NAME=PATH is needed");
+	for (unsigned k = 0; k < hc.n_uids; k++)
+		uids[k] = (uid_t)hc.uids[k];
 	ho.allow_uids = uids;
+	ho.n_allow_uids = hc.n_uids;
+	ho.workers = hc.workers;
+	ho.ram_max = hc.ram_max;
+	ho.socket_path = hc.socket;
 	if (!ho.socket_path) {
-		if ((rc = default_socket(path, sizeof(path))))
+		if ((rc = hgcm_default_socket(hc.path, sizeof(hc.path),
+					      "shfl.sock")))
 			return rc;
-		ho.socket_path = path;
+		ho.socket_path = hc.path;
 	}
 	harden();
 	serve_host = hgcm_host_new(&ho);
