@@ -6,7 +6,7 @@ MESON   ?= meson
 PREFIX  ?= /usr/local
 SETUP_ARGS ?=
 
-.PHONY: all build deps-build deps-check check demo bench format install clean fuzz
+.PHONY: all build deps-build deps-check deps-demo check demo bench format install clean fuzz
 
 all: build
 
@@ -15,6 +15,9 @@ deps-build:
 
 deps-check:
 	@scripts/deps check
+
+deps-demo:
+	@scripts/deps demo
 
 $(BUILD)/build.ninja:
 	$(MESON) setup $(BUILD) --prefix=$(PREFIX) $(SETUP_ARGS)
@@ -26,7 +29,7 @@ check: deps-check $(BUILD)/build.ninja
 	$(MESON) compile -C $(BUILD)
 	$(MESON) test -C $(BUILD) --print-errorlogs --no-rebuild --suite memwire
 
-demo: build
+demo: deps-demo build
 	$(BUILD)/memwire demo
 
 bench: build
