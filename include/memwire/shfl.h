@@ -220,45 +220,8 @@ enum shfl_error_style {
 #define SHFL_FSOBJATTRADD_UNIX 2u
 #define SHFL_FSOBJATTRADD_EASIZE 3u
 
-/* -------------------------------- status codes (§2.5, IPRT err.h) */
-/* The common ones are in memwire/hgcm.h. */
-
-#define VERR_NOT_SYMLINK (-19)
-#define VERR_UNRESOLVED_ERROR (-35)
-#define VERR_ACCESS_DENIED (-38)
-#define VERR_TRY_AGAIN (-52)
-#define VINF_TRY_AGAIN 52
-#define VERR_OUT_OF_RANGE (-54)
-#define VERR_NO_TRANSLATION (-58)
-#define VERR_INVALID_UTF8_ENCODING (-61)
-#define VERR_FILE_NOT_FOUND (-102)
-#define VERR_PATH_NOT_FOUND (-103)
-#define VERR_INVALID_NAME (-104)
-#define VERR_ALREADY_EXISTS (-105)
-#define VERR_TOO_MANY_OPEN_FILES (-106)
-#define VERR_NEGATIVE_SEEK (-108)
-#define VERR_WRITE_PROTECT (-113)
-#define VERR_SHARING_VIOLATION (-114)
-#define VERR_FILE_LOCK_FAILED (-115)
-#define VERR_FILE_LOCK_VIOLATION (-116)
-#define VERR_NOT_SAME_DEVICE (-119)
-#define VERR_FILENAME_TOO_LONG (-120)
-#define VERR_DIR_NOT_EMPTY (-125)
-#define VERR_NOT_A_DIRECTORY (-126)
-#define VERR_IS_A_DIRECTORY (-127)
-#define VERR_FILE_TOO_BIG (-128)
-#define VERR_NOT_A_FILE (-139)
-#define VERR_STALE_FILE_HANDLE (-147)
-#define VERR_DISK_FULL (-152)
-#define VERR_TOO_MANY_SYMLINKS (-156)
-#define VERR_NO_MORE_FILES (-201)
-#define VERR_DEV_IO_ERROR (-250)
-#define VERR_NO_DATA (-304)
-#define VERR_TOO_MANY_OPENS (-356)
-#define VERR_INCOMPATIBLE_CONFIG (-22420)
-
-/* "VERR_DISK_FULL" for the codes above and those of hgcm.h; static. */
-const char *shfl_status_name(int rc);
+/* Status codes (§2.5, IPRT err.h): memwire/hgcm.h, named by
+ * hgcm_status_name(). */
 
 /* ------------------------------------------------ structures (§2.2) */
 /*

@@ -138,7 +138,7 @@ int shfl_status_to_errno(int rc)
 static int call_err(const char *what, int rc)
 {
 	return mw_err(shfl_status_to_errno(rc), "SHFL %s: %s (%d)", what,
-		      shfl_status_name(rc), rc);
+		      hgcm_status_name(rc), rc);
 }
 
 /* --------------------------------------------------------- transport */
@@ -280,7 +280,7 @@ int shfl_client_open(const char *socket_path, uint64_t ram_size,
 		ret = mw_err(id == VERR_HGCM_SERVICE_NOT_FOUND ? -ENOENT
 							       : -ECONNREFUSED,
 			     "%s: HGCM connect to %s: %s (%d)", socket_path,
-			     SHFL_SERVICE_NAME, shfl_status_name((int)id),
+			     SHFL_SERVICE_NAME, hgcm_status_name((int)id),
 			     (int)id);
 		goto err_close;
 	}
@@ -449,7 +449,7 @@ int shfl_create(struct shfl_client *c, uint32_t root, const char *path,
 	sstr_free(&s);
 	if (rc < 0)
 		return mw_err(shfl_status_to_errno(rc), "SHFL CREATE %s: %s (%d)",
-			      path, shfl_status_name(rc), rc);
+			      path, hgcm_status_name(rc), rc);
 	if (p[2].u.buf.size != sizeof(*parms))
 		return mw_err(-EPROTO, "SHFL CREATE %s: the host returned %u "
 			      "bytes of SHFLCREATEPARMS, not %zu", path,
@@ -793,7 +793,7 @@ int shfl_remove(struct shfl_client *c, uint32_t root, const char *path,
 	sstr_free(&s);
 	if (rc < 0)
 		return mw_err(shfl_status_to_errno(rc), "SHFL REMOVE %s: %s (%d)",
-			      path, shfl_status_name(rc), rc);
+			      path, hgcm_status_name(rc), rc);
 	return 0;
 }
 
@@ -821,7 +821,7 @@ int shfl_rename(struct shfl_client *c, uint32_t root, const char *src,
 	sstr_free(&d);
 	if (rc < 0)
 		return mw_err(shfl_status_to_errno(rc), "SHFL RENAME %s -> %s: "
-			      "%s (%d)", src, dst, shfl_status_name(rc), rc);
+			      "%s (%d)", src, dst, hgcm_status_name(rc), rc);
 	return 0;
 }
 
@@ -875,7 +875,7 @@ int shfl_readlink(struct shfl_client *c, uint32_t root, const char *path,
 	sstr_free(&s);
 	if (rc < 0)
 		return mw_err(shfl_status_to_errno(rc), "SHFL READLINK %s: %s "
-			      "(%d)", path, shfl_status_name(rc), rc);
+			      "(%d)", path, hgcm_status_name(rc), rc);
 	n = strnlen(buf, len);
 	if (n == len)
 		return mw_err(-ENAMETOOLONG, "SHFL READLINK %s: the target is "
@@ -910,6 +910,6 @@ int shfl_symlink(struct shfl_client *c, uint32_t root, const char *path,
 	sstr_free(&t);
 	if (rc < 0)
 		return mw_err(shfl_status_to_errno(rc), "SHFL SYMLINK %s -> %s: "
-			      "%s (%d)", path, target, shfl_status_name(rc), rc);
+			      "%s (%d)", path, target, hgcm_status_name(rc), rc);
 	return 0;
 }

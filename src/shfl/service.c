@@ -117,38 +117,6 @@ const char *shfl_fn_name(uint32_t fn)
 	return shfl_fn_table[fn].name;
 }
 
-const char *shfl_status_name(int rc)
-{
-	static const struct {
-		int rc;
-		const char *name;
-	} t[] = {
-#define S(x) { x, #x }
-		S(VERR_NOT_SYMLINK), S(VERR_UNRESOLVED_ERROR),
-		S(VERR_ACCESS_DENIED), S(VERR_TRY_AGAIN), S(VINF_TRY_AGAIN),
-		S(VERR_OUT_OF_RANGE), S(VERR_NO_TRANSLATION),
-		S(VERR_INVALID_UTF8_ENCODING), S(VERR_FILE_NOT_FOUND),
-		S(VERR_PATH_NOT_FOUND), S(VERR_INVALID_NAME),
-		S(VERR_ALREADY_EXISTS), S(VERR_TOO_MANY_OPEN_FILES),
-		S(VERR_NEGATIVE_SEEK), S(VERR_WRITE_PROTECT),
-		S(VERR_SHARING_VIOLATION), S(VERR_FILE_LOCK_FAILED),
-		S(VERR_FILE_LOCK_VIOLATION), S(VERR_NOT_SAME_DEVICE),
-		S(VERR_FILENAME_TOO_LONG), S(VERR_DIR_NOT_EMPTY),
-		S(VERR_NOT_A_DIRECTORY), S(VERR_IS_A_DIRECTORY),
-		S(VERR_FILE_TOO_BIG), S(VERR_NOT_A_FILE),
-		S(VERR_STALE_FILE_HANDLE), S(VERR_DISK_FULL),
-		S(VERR_TOO_MANY_SYMLINKS), S(VERR_NO_MORE_FILES),
-		S(VERR_DEV_IO_ERROR), S(VERR_NO_DATA), S(VERR_TOO_MANY_OPENS),
-		S(VERR_INCOMPATIBLE_CONFIG),
-#undef S
-	};
-
-	for (size_t i = 0; i < MW_ARRAY_SIZE(t); i++)
-		if (t[i].rc == rc)
-			return t[i].name;
-	return hgcm_status_name(rc);
-}
-
 /* ------------------------------------------------------- parameters */
 
 static inline struct shfl_svc_client *cl_of(void *client)
