@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "memwire/core.h"
 
@@ -50,6 +51,44 @@ static inline void reap(pid_t pid)
 
 	if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st) || WEXITSTATUS(st))
 		die("child failed", -EIO);
+}
+
+/*
+ * pipe_round_trip() - the baseline for round-trip figures: @rounds
+ * @len-byte messages (at most 64) to a forked child and back over two
+ * pipes; seconds per round trip.
+ */
+static inline double pipe_round_trip(unsigned rounds, size_t len)
+{
+	char msg[64] = { 7 };
+	int a[2], b[2];
+	double t0, t1;
+	unsigned i;
+	pid_t pid;
+
+	if (len > sizeof(msg))
+		len = sizeof(msg);
+	if (pipe(a) || pipe(b))
+		die("pipe", -errno);
+	pid = fork();
+	if (pid < 0)
+		die("fork", -errno);
+	if (pid == 0) {
+		for (i = 0; i < rounds; i++)
+			if (read(a[0], msg, len) != (ssize_t)len ||
+			    write(b[1], msg, len) != (ssize_t)len)
+				_exit(2);
+		_exit(0);
+	}
+	t0 = now_s();
+	for (i = 0; i < rounds; i++)
+		if (write(a[1], msg, len) != (ssize_t)len ||
+		    read(b[0], msg, len) != (ssize_t)len)
+			die("pipe round trip", -EIO);
+	t1 = now_s();
+	reap(pid);
+	close(a[0]), close(a[1]), close(b[0]), close(b[1]);
+	return (t1 - t0) / rounds;
 }
 
 #endif /* MEMWIRE_BENCH_H */

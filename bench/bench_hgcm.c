@@ -78,33 +78,6 @@ static double rt_null(struct hgcm_guest *g, uint32_t id)
 	return (t1 - t0) / RT_ROUNDS;
 }
 
-static double rt_pipe(void)
-{
-	char msg[8] = { 0 };
-	int a[2], b[2];
-	double t0, t1;
-	unsigned i;
-	pid_t pid;
-
-	if (pipe(a) || pipe(b))
-		die("pipe", -errno);
-	pid = fork();
-	if (pid == 0) {
-		for (i = 0; i < RT_ROUNDS; i++)
-			if (read(a[0], msg, 4) != 4 || write(b[1], msg, 4) != 4)
-				_exit(2);
-		_exit(0);
-	}
-	t0 = now_s();
-	for (i = 0; i < RT_ROUNDS; i++)
-		if (write(a[1], msg, 4) != 4 || read(b[0], msg, 4) != 4)
-			die("pipe round trip", -EIO);
-	t1 = now_s();
-	reap(pid);
-	close(a[0]), close(a[1]), close(b[0]), close(b[1]);
-	return (t1 - t0) / RT_ROUNDS;
-}
-
 /* 1 MiB ECHO calls; @pages: buffers in guest RAM, else process buffers. */
 static double tput_echo(struct hgcm_guest *g, uint32_t id, bool pages)
 {
@@ -222,7 +195,7 @@ int main(int argc, char **argv)
 	       sysconf(_SC_NPROCESSORS_ONLN));
 	for (i = 0; i < RUNS; i++) {
 		rn[i] = rt_null(g, (uint32_t)id) * 1e6;
-		rp[i] = rt_pipe() * 1e6;
+		rp[i] = pipe_round_trip(RT_ROUNDS, 4) * 1e6;
 		tp[i] = tput_echo(g, (uint32_t)id, true) / 1e9;
 		tl[i] = tput_echo(g, (uint32_t)id, false) / 1e9;
 		mc[i] = tput_memcpy() / 1e9;

@@ -249,34 +249,6 @@ static double rt_smd(void)
 	return (t1 - t0) / RT_ROUNDS;
 }
 
-static double rt_pipe(void)
-{
-	uint8_t msg[64];
-	int a[2], b[2];
-	double t0, t1;
-	unsigned i;
-	pid_t pid;
-
-	if (pipe(a) || pipe(b))
-		die("pipe", -errno);
-	pid = fork();
-	if (pid == 0) {
-		for (i = 0; i < RT_ROUNDS; i++)
-			if (read(a[0], msg, 64) != 64 || write(b[1], msg, 64) != 64)
-				_exit(2);
-		_exit(0);
-	}
-	memset(msg, 7, sizeof(msg));
-	t0 = now_s();
-	for (i = 0; i < RT_ROUNDS; i++)
-		if (write(a[1], msg, 64) != 64 || read(b[0], msg, 64) != 64)
-			die("pipe round trip", -EIO);
-	t1 = now_s();
-	reap(pid);
-	close(a[0]), close(a[1]), close(b[0]), close(b[1]);
-	return (t1 - t0) / RT_ROUNDS;
-}
-
 /* ------------------------------------------------------------ report */
 
 static void row(const char *what, const char *unit, double v,
@@ -308,7 +280,7 @@ int main(int argc, char **argv)
 		s64[i] = tput_smd(65536) / (1 << 20);
 		pp[i] = tput_pipe() / (1 << 20);
 		rs[i] = rt_smd() * 1e6;
-		rp[i] = rt_pipe() * 1e6;
+		rp[i] = pipe_round_trip(RT_ROUNDS, 64) * 1e6;
 		mc[i] = tput_memcpy() / (1 << 20);
 	}
 	printf("%-42s %10s %-5s  %-26s %10s\n", "figure", "median", "unit",
