@@ -176,6 +176,9 @@ int hgcm_default_socket(char *buf, size_t len, const char *name);
 
 int do_shfl(int argc, char **argv);
 int do_hda(int argc, char **argv);
+/* cmd_hda_capture.c: `hda capture`, `hda qemu` */
+int hda_cmd_capture(int argc, char **argv);
+int hda_cmd_qemu(int argc, char **argv);
 int do_smd_mount(int argc, char **argv, struct region_opts *ro,
 		 const char *proc, int timeout_ms);
 

@@ -18,29 +18,6 @@
 #include "cli/cli.h"
 #include "memwire/hda.h"
 
-/*
- * Defined by cmd_hda_capture.c when it is built; weak so that this family
- * builds (and says so) without it.
- */
-int hda_cmd_capture(int argc, char **argv) __attribute__((weak));
-int hda_cmd_qemu(int argc, char **argv) __attribute__((weak));
-
-static int do_capture(int argc, char **argv)
-{
-	if (!hda_cmd_capture)
-		return usage_error("hda capture: not built yet in memwire %s",
-				   mw_version());
-	return hda_cmd_capture(argc, argv);
-}
-
-static int do_qemu(int argc, char **argv)
-{
-	if (!hda_cmd_qemu)
-		return usage_error("hda qemu: not built yet in memwire %s",
-				   mw_version());
-	return hda_cmd_qemu(argc, argv);
-}
-
 /* ---------------------------------------------------------------- decode */
 
 /* "0x...", or "0x...=0x..." for a command and its response. */
@@ -601,11 +578,11 @@ static int do_dump(int argc, char **argv)
 }
 
 static const struct cmd hda_cmds[] = {
-	{ "capture", do_capture,
+	{ "capture", hda_cmd_capture,
 	  "--trace FILE|- [--qmp SOCKET | --ram FILE] [--device ...] [-o FILE] "
 	  "[--format FMT]",
 	  "capture verbs and responses from a QEMU trace" },
-	{ "qemu", do_qemu, "[-o FILE] [--format FMT] -- QEMU-COMMAND...",
+	{ "qemu", hda_cmd_qemu, "[-o FILE] [--format FMT] -- QEMU-COMMAND...",
 	  "run QEMU and capture live" },
 	{ "decode", do_decode, "WORD[=RESPONSE]...",
 	  "decode command words (and responses)" },

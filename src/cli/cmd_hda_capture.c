@@ -212,7 +212,6 @@ enum {
 	OPT_HELP,
 };
 
-int hda_cmd_capture(int argc, char **argv);
 int hda_cmd_capture(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -623,7 +622,6 @@ static void rm_rundir(struct qemu_run *q)
 	rmdir(q->dir);
 }
 
-int hda_cmd_qemu(int argc, char **argv);
 int hda_cmd_qemu(int argc, char **argv)
 {
 	static const struct option opts[] = {

@@ -318,7 +318,6 @@ static const struct {
 	{ HDA_REG_ICII, 4 },	  { HDA_REG_ICIS, 2 },
 };
 
-#define NMODEL (sizeof(model_regs) / sizeof(model_regs[0]))
 
 /* Bytes of register [r, r+w) covered by the access [off, off+size). */
 static unsigned cover(unsigned r, unsigned w, unsigned off, unsigned size)
@@ -347,7 +346,7 @@ int hda_ctl_write(struct hda_capture *c, unsigned off, unsigned size,
 	if (off + size <= HDA_REG_GCTL || off >= HDA_REG_ICIS + 2 ||
 	    (off >= HDA_REG_GCTL + 4 && off + size <= HDA_REG_CORBLBASE))
 		return 0;
-	for (i = 0; i < NMODEL; i++) {
+	for (i = 0; i < MW_ARRAY_SIZE(model_regs); i++) {
 		wm = cover(model_regs[i].off, model_regs[i].width, off, size);
 		if (!wm)
 			continue;

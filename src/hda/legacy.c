@@ -604,7 +604,12 @@ int hda_import_frames_path(const char *path, hda_sink_fn sink, void *arg)
 		dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (dfd < 0)
 			return mw_errno("%s", dir);
-		ret = hda_read_file_at(dfd, path, base, 1u << 30, &corb, &clen);
+		/* a frame file is read no further than one frame past its
+		 * size, so a huge file is refused before it is loaded */
+		ret = hda_read_file_at(dfd, path, base,
+				       frame_number(base) >= 0 ? HDA_FRAME_SIZE + 1
+							      : 1u << 30,
+				       &corb, &clen);
 		if (!ret && frame_number(base) >= 0) {
 			/* a single frame file */
 			uint8_t *f = corb;

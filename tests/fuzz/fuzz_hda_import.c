@@ -51,8 +51,8 @@ static int sink(void *arg, const struct hda_exchange *x)
 	if (x->has_verb && (o.cmd.nid > 0x7f || o.cmd.verb > 0xfff ||
 			    o.cmd.payload > 0xffff))
 		abort();
-	if (strlen(o.meaning) >= sizeof(o.meaning))
-		abort();
+	if (!memchr(o.meaning, 0, sizeof(o.meaning)))
+		abort(); /* the meaning must stay NUL-terminated */
 	for (i = 0; i < 5; i++)
 		if (hda_writer_put(c->w[i], x))
 			abort();
