@@ -62,6 +62,8 @@
 
 #define IO_MAX (1u << 20)   /* max_write and the largest read */
 #define NBUCKET 16384	    /* hash buckets of each table */
+/* LIST rounds in a row that may bring nothing before we give up */
+#define LIST_EMPTY_MAX 16
 #define DIR_BUF (64u << 10) /* one LIST call */
 
 /* --------------------------------------------------------- the tree */
@@ -1286,6 +1288,7 @@ static int dir_load(struct ofile *of)
 	uint32_t flags = of->loaded ? SHFL_LIST_RESTART : 0;
 	void *buf = malloc(DIR_BUF);
 	int ret = 0, end = 0;
+	unsigned empty = 0;
 
 	if (!ents || !buf) {
 		ret = -ENOMEM;
@@ -1323,10 +1326,14 @@ static int dir_load(struct ofile *of)
 				n++;
 		}
 		ret = 0;
-		if (!count && !end && len == 0) {
-			ret = -EIO; /* no progress: a host that loops */
+		/* no progress: whatever count the host claims, a host that
+		 * keeps answering "more" with nothing must not loop us */
+		if (!end && off == 0 && ++empty > LIST_EMPTY_MAX) {
+			ret = -EIO;
 			goto out;
 		}
+		if (off)
+			empty = 0;
 	}
 out:
 	free(buf);
