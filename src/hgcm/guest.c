@@ -21,6 +21,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
 #include <time.h>
@@ -364,6 +365,7 @@ struct hgcm_guest *hgcm_guest_open(const char *path, uint64_t ram_size)
 	struct mwh_hello hello = { MWH_MAGIC, MWH_PROTO_VERSION, ram_size };
 	struct mwh_welcome w;
 	struct hgcm_guest *g;
+	struct stat st;
 	const char *env;
 	uint32_t body[2];
 	int fd = -1, rc;
@@ -421,6 +423,13 @@ struct hgcm_guest *hgcm_guest_open(const char *path, uint64_t ram_size)
 	if (w.ram_size < MWH_RAM_MIN || w.ram_size > MWH_RAM_LIMIT) {
 		mw_err(-EPROTO, "hgcm: host offers %llu bytes of RAM",
 		       (unsigned long long)w.ram_size);
+		goto fail;
+	}
+	/* the size comes from the socket: the file must really hold it, or
+	 * touching the mapping past its end would raise SIGBUS */
+	if (fstat(fd, &st) || (uint64_t)st.st_size < w.ram_size) {
+		mw_err(-EPROTO, "hgcm: the host offers %llu bytes of RAM in a "
+		       "smaller file", (unsigned long long)w.ram_size);
 		goto fail;
 	}
 	g->ram = mmap(NULL, w.ram_size, PROT_READ | PROT_WRITE, MAP_SHARED,

@@ -661,6 +661,10 @@ static void handle(struct mwh_guest *g, uint32_t phys)
 	}
 	if (rc)
 		goto reject;
+	/* from here on the type is the validated copy's: the guest may have
+	 * changed it between the header copy and the whole copy */
+	type = r->type;
+	hgcm = mwh_is_hgcm(type);
 
 	/* "Guest has not yet reported to us" (vmmdevRequestHandler) */
 	if (!__atomic_load_n(&g->reported, __ATOMIC_ACQUIRE) &&
@@ -947,7 +951,7 @@ static void accept_guest(struct hgcm_host *h, int sock)
 	struct vmmdev_memory *m;
 	uint64_t ram;
 	int memfd = -1;
-	unsigned i;
+	unsigned i, started = 0;
 	ssize_t n;
 
 	if (getsockopt(sock, SOL_SOCKET, SO_PEERCRED, &cred, &cl)) {
@@ -1035,10 +1039,13 @@ static void accept_guest(struct hgcm_host *h, int sock)
 			pthread_mutex_lock(&g->lock);
 			g->workers--;
 			pthread_mutex_unlock(&g->lock);
+		} else {
+			started++;
 		}
 		pthread_attr_destroy(&a);
 	}
-	if (!g->workers) {
+	/* a started worker may already have freed @g: only our count */
+	if (!started) {
 		shutdown(sock, SHUT_RDWR);
 		guest_teardown(g);
 		guest_put(g);
