@@ -152,8 +152,9 @@ int do_hgcm(int argc, char **argv);
  * --socket, --allow-uid (up to 16), --workers, --ram-max.  Put
  * HGCM_HOST_LONGOPTS in the getopt table; hand each option to
  * hgcm_host_opt() (1: taken, 0: not one of them, EXIT_USAGE: bad value);
- * hgcm_host_opts_finish() fills the default socket
- * ($XDG_RUNTIME_DIR/memwire/NAME, else /tmp/memwire-UID/NAME).
+ * hgcm_default_socket() gives the default socket path: NAME in the run
+ * directory of regions ($XDG_RUNTIME_DIR/memwire, else
+ * /dev/shm/memwire-UID; see mw_default_region_path()).
  */
 #define HGCM_HOST_LONGOPTS                                                     \
 	{ "socket", required_argument, NULL, 0x180 },                          \

@@ -26,18 +26,9 @@ enum {
 
 int hgcm_default_socket(char *buf, size_t len, const char *name)
 {
-	const char *xdg = getenv("XDG_RUNTIME_DIR");
-	char dir[512];
-
-	if (xdg && xdg[0])
-		snprintf(dir, sizeof(dir), "%s/memwire", xdg);
-	else
-		snprintf(dir, sizeof(dir), "/tmp/memwire-%u",
-			 (unsigned)getuid());
-	if (mkdir(dir, 0700) && errno != EEXIST)
-		return fail("cannot create %s: %s", dir, strerror(errno));
-	if ((size_t)snprintf(buf, len, "%s/%s", dir, name) >= len)
-		return fail("socket path under %s is too long", dir);
+	/* the run directory of regions: created 0700, checked to be ours */
+	if (mw_default_region_path(name, buf, len))
+		return fail("%s", mw_last_error());
 	return 0;
 }
 
@@ -158,32 +149,47 @@ struct arg_buf {
 	const char *kind;
 };
 
-static int read_file(const char *path, void **data, size_t *len, size_t max)
+/* Read all of @path; past @max bytes, refuse it (or keep the first @max
+ * when @truncate: a request is never longer than 1 MiB anyway). */
+static int read_file(const char *path, void **data, size_t *len, size_t max,
+		     bool truncate)
 {
 	FILE *f = fopen(path, "rb");
 	size_t cap = 4096, n = 0, r;
-	char *b;
+	char *b, *nb;
+	int err = 0;
 
 	if (!f)
 		return -errno;
-	b = malloc(cap);
-	while (b && (r = fread(b + n, 1, cap - n, f)) > 0) {
+	b = malloc(cap + 1);
+	while (b && (r = fread(b + n, 1, cap + 1 - n, f)) > 0) {
 		n += r;
-		if (n == cap) {
-			if (cap >= max)
+		if (n > max) {
+			if (truncate)
+				n = max;
+			else
+				err = EFBIG;
+			break;
+		}
+		if (n == cap + 1) {
+			nb = realloc(b, cap * 2 + 1);
+			if (!nb) {
+				err = ENOMEM;
 				break;
+			}
+			b = nb;
 			cap *= 2;
-			b = realloc(b, cap);
 		}
 	}
-	if (!b || ferror(f)) {
-		int e = b ? EIO : ENOMEM;
-
-		free(b);
-		fclose(f);
-		return -e;
-	}
+	if (!b)
+		err = ENOMEM;
+	else if (!err && ferror(f))
+		err = EIO;
 	fclose(f);
+	if (err) {
+		free(b);
+		return -err;
+	}
 	*data = b;
 	*len = n;
 	return 0;
@@ -322,7 +328,7 @@ static int do_call(int argc, char **argv)
 		} else if (at && ((at - a == 2 && !strncmp(a, "in", 2)) ||
 				  (at - a == 5 && !strncmp(a, "inout", 5)))) {
 			rc = read_file(at + 1, &data, &flen,
-				       VMMDEV_MAX_HGCM_DATA_SIZE);
+				       VMMDEV_MAX_HGCM_DATA_SIZE, false);
 			if (rc)
 				return fail("argument %d: %s: %s", i, at + 1,
 					    strerror(-rc));
@@ -477,7 +483,7 @@ static int do_decode(int argc, char **argv)
 
 	if (argc != 2)
 		return usage_error("hgcm decode: FILE needed");
-	rc = read_file(argv[1], &data, &len, 2u << 20);
+	rc = read_file(argv[1], &data, &len, 2u << 20, true);
 	if (rc)
 		return fail("%s: %s", argv[1], strerror(-rc));
 	b = data;
