@@ -12,19 +12,8 @@
 #include "cli/cli.h"
 #include "cli/shfl_cli.h"
 
-static int do_serve(int argc, char **argv)
-{
-	/* The host side is linked in when its file is built; until then
-	 * the weak reference stays NULL. */
-	if (!shfl_cmd_serve)
-		return usage_error("'shfl serve' is not built yet in memwire %s "
-				   "(tracked as issue 7)",
-				   mw_version());
-	return shfl_cmd_serve(argc, argv);
-}
-
 static const struct cmd cmds[] = {
-	{ "serve", do_serve,
+	{ "serve", shfl_cmd_serve,
 	  "--share NAME=PATH[:ro][:symlinks=none|subtree|any] ... "
 	  HGCM_HOST_OPTS_USAGE,
 	  "serve host directories as the VBoxSharedFolders service" },

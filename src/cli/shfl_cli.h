@@ -6,8 +6,8 @@
 #ifndef MEMWIRE_SHFL_CLI_H
 #define MEMWIRE_SHFL_CLI_H
 
-/* cmd_shfl_serve.c (host side); weak: NULL when not linked in. */
-int shfl_cmd_serve(int argc, char **argv) __attribute__((weak));
+/* cmd_shfl_serve.c (host side) */
+int shfl_cmd_serve(int argc, char **argv);
 
 /* cmd_shfl_mount.c */
 int shfl_cmd_mount(int argc, char **argv);

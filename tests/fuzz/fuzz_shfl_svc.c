@@ -13,7 +13,7 @@
  *   (short inputs are zero-filled), 0 -> an invalid parameter.
  * Shares: "rw" (symlinks any) and "ro" (read-only, symlinks subtree),
  * each holding "a", "d/b" and a link "out" -> "/".  Every input gets a new
- * client; its disconnect must close every handle it opened.
+ * client, disconnected at the end, which closes the handles it left open.
  */
 #include <fcntl.h>
 #include <ftw.h>
