@@ -2227,6 +2227,59 @@ static void test_timed_out_call_is_cancelled_with_cancel2(void **state)
 	host_stop(f);
 }
 
+struct intr_arg {
+	struct hgcm_guest *g;
+	uint32_t id;
+	int rc;
+	double ms;
+};
+
+static void on_usr2(int sig)
+{
+	(void)sig;
+}
+
+static void *intr_main(void *arg)
+{
+	struct intr_arg *a = arg;
+	struct hgcm_parm p = { .type = HGCM_PARM_32BIT, .u.u32 = 5000 };
+	double t0 = tu_now_ms();
+
+	a->rc = hgcm_call(a->g, a->id, ECHO_FN_SLEEP, &p, 1, -1,
+			  HGCM_CALL_INTERRUPTIBLE);
+	a->ms = tu_now_ms() - t0;
+	return NULL;
+}
+
+/* A signal to an interruptible call cancels it with Cancel2. */
+static void test_interrupted_call_is_cancelled(void **state)
+{
+	struct fx *f = *state;
+	struct sigaction sa, old;
+	struct intr_arg a = { 0 };
+	struct hgcm_host_stats st;
+	pthread_t t;
+
+	start(f);
+	a.g = f->g;
+	a.id = connect_echo(f->g);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_usr2; /* no SA_RESTART */
+	sigaction(SIGUSR2, &sa, &old);
+	assert_int_equal(pthread_create(&t, NULL, intr_main, &a), 0);
+	usleep(200 * 1000);
+	pthread_kill(t, SIGUSR2);
+	pthread_join(t, NULL);
+	sigaction(SIGUSR2, &old, NULL);
+	check_status(a.rc, VERR_INTERRUPTED, "SLEEP 5000 interrupted");
+	if (a.ms > 2500)
+		fail_msg("the interrupted call took %.0f ms", a.ms);
+	host_stats(f, &st);
+	assert_int_equal(st.cancelled, 1);
+	check_add(f->g, a.id, 0, 1, 2);
+	host_stop(f);
+}
+
 /*
  * SLOWFILL's out buffer is write-only, so the host fills the guest's
  * contiguous pages in place; a running call like that cannot be cancelled:
@@ -2923,6 +2976,7 @@ int main(void)
 		T(test_buffers_over_128_mib_per_call_are_refused),
 		T(test_timed_out_call_is_cancelled_with_cancel2),
 		T(test_in_place_output_runs_to_its_end),
+		T(test_interrupted_call_is_cancelled),
 		T(test_cancellation_racing_completion),
 		T(test_threads_complete_out_of_order),
 		T(test_guest_killed_mid_call),

@@ -298,6 +298,10 @@ struct hgcm_parm {
 };
 
 #define HGCM_CALL_32BIT 0x1u /* HGCMCall32 (12-byte parameters) */
+/* A signal to the calling thread (a handler without SA_RESTART) cancels
+ * the call: hgcm_call() returns VERR_INTERRUPTED, as an interruptible
+ * VBoxGuest call does. */
+#define HGCM_CALL_INTERRUPTIBLE 0x2u
 
 /*
  * hgcm_connect() - connect to service @name; returns the client id (> 0)
@@ -309,9 +313,9 @@ int hgcm_disconnect(struct hgcm_guest *g, uint32_t client_id, int timeout_ms);
  * hgcm_call() - call @function of @client_id.  LINADDR buffers are bounced
  * through guest RAM and described by page lists.  On return, 32/64-bit
  * parameters and OUT buffers hold what the host wrote.  Returns the
- * service's result, or a VBox status: VERR_TIMEOUT (the call was
- * cancelled with Cancel2), VERR_SEM_DESTROYED (the host went away), or the
- * host's rejection.  @timeout_ms < 0 waits forever.
+ * service's result, or a VBox status: VERR_TIMEOUT or VERR_INTERRUPTED
+ * (the call was cancelled with Cancel2), VERR_SEM_DESTROYED (the host went
+ * away), or the host's rejection.  @timeout_ms < 0 waits forever.
  */
 int hgcm_call(struct hgcm_guest *g, uint32_t client_id, uint32_t function,
 	      struct hgcm_parm *parms, uint32_t count, int timeout_ms,

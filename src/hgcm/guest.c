@@ -59,7 +59,6 @@ struct hgcm_guest {
 	pthread_mutex_t wait_lock;
 	struct waiter *waiters;
 	unsigned spin_us;
-	uint64_t leaked;
 };
 
 /* ------------------------------------------------------------- heap */
@@ -321,7 +320,6 @@ static int simple_request(struct hgcm_guest *g, uint32_t type, uint32_t size,
 		rc = wait_word(g, phys, false, timeout_ms, false);
 	if (rc == -ETIMEDOUT) {
 		/* the host may still answer: leak rather than reuse */
-		__atomic_add_fetch(&g->leaked, 1, __ATOMIC_RELAXED);
 		return VERR_TIMEOUT;
 	}
 	if (rc) {
@@ -450,7 +448,7 @@ struct hgcm_guest *hgcm_guest_open(const char *path, uint64_t ram_size)
 	g->free_list->len = g->ram_size - HGCM_PAGE_SIZE;
 	if (pthread_create(&g->reader, NULL, reader_main, g)) {
 		mw_err(-EAGAIN, "hgcm: cannot start the reader thread");
-		goto fail_heap;
+		goto fail;
 	}
 	/* ReportGuestInfo first: "the one which unlocks the access" */
 	body[0] = VMMDEV_VERSION;
@@ -465,9 +463,6 @@ struct hgcm_guest *hgcm_guest_open(const char *path, uint64_t ram_size)
 		return NULL;
 	}
 	return g;
-fail_heap:
-	free(g->free_list);
-	g->free_list = NULL;
 fail:
 	if (fd >= 0)
 		close(fd);
@@ -539,7 +534,6 @@ static int hgcm_do(struct hgcm_guest *g, uint64_t phys, int timeout_ms,
 		      false) == 0)
 		return VINF_SUCCESS;
 	*leak = true;
-	__atomic_add_fetch(&g->leaked, 1, __ATOMIC_RELAXED);
 	mw_log(MW_LOG_WARN, "hgcm: request 0x%llx neither cancelled nor "
 	       "completed: leaked", (unsigned long long)phys);
 	return rc == -EINTR ? VERR_INTERRUPTED : VERR_TIMEOUT;
@@ -733,7 +727,8 @@ int hgcm_call(struct hgcm_guest *g, uint32_t client_id, uint32_t function,
 	}
 	mwh_st32(p, off); /* the exact size, now that page counts are known */
 
-	rc = hgcm_do(g, phys, timeout_ms, false, &leak);
+	rc = hgcm_do(g, phys, timeout_ms, flags & HGCM_CALL_INTERRUPTIBLE,
+		     &leak);
 	if (rc != VINF_SUCCESS)
 		goto out;
 	rc = (int32_t)mwh_ld32(p + 12);

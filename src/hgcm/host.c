@@ -109,10 +109,9 @@ static void futex_wake(void *addr)
 	syscall(SYS_futex, addr, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
 }
 
-static void stat_inc(struct hgcm_host *h, uint64_t *field)
+static void stat_inc(uint64_t *field)
 {
 	__atomic_add_fetch(field, 1, __ATOMIC_RELAXED);
-	(void)h;
 }
 
 /* Guest RAM pointer for [phys, phys + len), or NULL. */
@@ -389,7 +388,7 @@ static int cancel_phys(struct mwh_guest *g, uint32_t phys)
 	__atomic_store_n(&c->cancelled, true, __ATOMIC_RELEASE);
 	c->refs++;
 	pthread_mutex_unlock(&g->lock);
-	stat_inc(g->host, &g->host->st.cancelled);
+	stat_inc(&g->host->st.cancelled);
 	if (c->client->svc->ops.cancelled)
 		c->client->svc->ops.cancelled(c->client->svc->svc, c,
 					      c->client->id, c->client->data);
@@ -599,7 +598,7 @@ static int do_call(struct mwh_guest *g, uint32_t phys, struct mwh_req *r,
 	g->pending = c;
 	pthread_mutex_unlock(&g->lock);
 
-	stat_inc(g->host, &g->host->st.calls);
+	stat_inc(&g->host->st.calls);
 	cl->svc->ops.call(cl->svc->svc, c, cl->id, cl->data, r->function,
 			  r->cparms, c->parms);
 	return VINF_HGCM_ASYNC_EXECUTE;
@@ -616,11 +615,11 @@ static void handle(struct mwh_guest *g, uint32_t phys)
 	bool hgcm;
 	int rc;
 
-	stat_inc(h, &h->st.requests);
+	stat_inc(&h->st.requests);
 	if (phys < HGCM_PAGE_SIZE || (phys & 3) ||
 	    !(p = gptr(g, phys, sizeof(hdr)))) {
 		/* nowhere to answer: the guest's wait times out */
-		stat_inc(h, &h->st.rejected);
+		stat_inc(&h->st.rejected);
 		mw_log(MW_LOG_WARN, "hgcm: guest %d: request address 0x%x "
 		       "is not usable (page 0, unaligned or outside %llu bytes "
 		       "of guest RAM)", (int)g->pid, phys,
@@ -758,7 +757,7 @@ static void handle(struct mwh_guest *g, uint32_t phys)
 	return;
 
 reject:
-	stat_inc(h, &h->st.rejected);
+	stat_inc(&h->st.rejected);
 	mw_log(MW_LOG_INFO, "hgcm: guest %d: request at 0x%x refused with "
 	       "%s: %s", (int)g->pid, phys, hgcm_status_name(rc), err);
 	answer(g, phys, rc, hgcm, rc);
@@ -854,6 +853,27 @@ static void guest_drop_clients(struct mwh_guest *g)
 	}
 }
 
+/*
+ * After guest_teardown(): wait for the cancelled calls to be completed by
+ * their services (they hold references), then disconnect the guest's
+ * clients and drop the workers' reference.
+ */
+static void guest_finish(struct mwh_guest *g)
+{
+	int n;
+
+	for (;;) {
+		pthread_mutex_lock(&g->lock);
+		n = g->refs;
+		pthread_mutex_unlock(&g->lock);
+		if (n <= 1)
+			break;
+		usleep(200);
+	}
+	guest_drop_clients(g);
+	guest_put(g);
+}
+
 static void *worker(void *arg)
 {
 	struct mwh_guest *g = arg;
@@ -882,21 +902,8 @@ static void *worker(void *arg)
 	pthread_mutex_lock(&g->lock);
 	last = --g->workers == 0;
 	pthread_mutex_unlock(&g->lock);
-	if (!last)
-		return NULL;
-	/* The last worker out waits for the cancelled calls to be completed
-	 * by their services (they hold references), then disconnects the
-	 * guest's clients and drops the workers' reference. */
-	for (;;) {
-		pthread_mutex_lock(&g->lock);
-		n = g->refs;
-		pthread_mutex_unlock(&g->lock);
-		if (n <= 1)
-			break;
-		usleep(1000);
-	}
-	guest_drop_clients(g);
-	guest_put(g);
+	if (last)
+		guest_finish(g);
 	return NULL;
 }
 
@@ -1302,17 +1309,6 @@ void mwh_guest_request(struct mwh_guest *g, uint32_t phys)
 
 void mwh_guest_detach(struct mwh_guest *g)
 {
-	int n;
-
 	guest_teardown(g);
-	for (;;) {
-		pthread_mutex_lock(&g->lock);
-		n = g->refs;
-		pthread_mutex_unlock(&g->lock);
-		if (n <= 1)
-			break;
-		usleep(100);
-	}
-	guest_drop_clients(g);
-	guest_put(g);
+	guest_finish(g);
 }
