@@ -374,6 +374,11 @@ bool shfl_client_dead(const struct shfl_client *c);
 /* Per-call timeout in ms (< 0: none); a call past it is cancelled. */
 void shfl_client_set_timeout(struct shfl_client *c, int timeout_ms);
 struct hgcm_guest *shfl_client_guest(struct shfl_client *c);
+/* An SHFL_IO_CHUNK-byte buffer in the client's guest RAM, from its pool of
+ * idle ones; 0 or -errno.  shfl_buf_put() gives it back. */
+#define SHFL_IO_CHUNK (1u << 20)
+int shfl_buf_get(struct shfl_client *c, uint64_t *phys);
+void shfl_buf_put(struct shfl_client *c, uint64_t phys);
 
 /* A VBox status as -errno (Linux vbg_status_code_to_errno; 0 if >= 0). */
 int shfl_status_to_errno(int status);

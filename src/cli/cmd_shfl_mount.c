@@ -60,7 +60,7 @@
 #include "cli/shfl_cli.h"
 #include "memwire/shfl.h"
 
-#define IO_MAX (1u << 20)   /* max_write and the largest read */
+#define IO_MAX SHFL_IO_CHUNK /* max_write and the largest read: one pooled buffer */
 #define NBUCKET 16384	    /* hash buckets of each table */
 /* LIST rounds in a row that may bring nothing before we give up */
 #define LIST_EMPTY_MAX 16
@@ -86,7 +86,6 @@ struct node {
 
 struct ofile {
 	uint64_t handle;
-	bool dir;
 	/* directories: the snapshot taken by the first readdir */
 	struct shfl_dirent *ents;
 	size_t nents;
@@ -102,21 +101,14 @@ static struct {
 	gid_t gid;
 	bool ro;
 	double ttl; /* seconds */
-	int verbose;
 	struct fuse_session *se;
 	pthread_mutex_t lock; /* the tables, next_ino */
 	struct node *ino_tab[NBUCKET];
 	struct node *name_tab[NBUCKET];
 	struct node rootn;
 	uint64_t next_ino;
-	uint64_t nnodes;
-	/* idle IO_MAX-byte buffers in guest RAM */
-	pthread_mutex_t pool_lock;
-	uint64_t pool[64];
-	unsigned npool;
 } M = {
 	.lock = PTHREAD_MUTEX_INITIALIZER,
-	.pool_lock = PTHREAD_MUTEX_INITIALIZER,
 };
 
 static unsigned hash_ino(uint64_t ino)
@@ -195,7 +187,6 @@ static void node_put(struct node *n)
 			}
 		free(n->name);
 		free(n);
-		M.nnodes--;
 		parent->nchild--;
 		n = parent;
 	}
@@ -224,7 +215,6 @@ static struct node *node_lookup(struct node *parent, const char *name,
 		n->ino_next = M.ino_tab[b];
 		M.ino_tab[b] = n;
 		name_hash(n);
-		M.nnodes++;
 	}
 	n->nlookup++;
 	n->type = type;
@@ -421,40 +411,11 @@ static int make_entry(fuse_ino_t parent, const char *name,
 	return 0;
 }
 
-/* ---------------------------------------------------------- buffers */
-
-static int iobuf_get(uint64_t *phys)
-{
-	int ret;
-
-	pthread_mutex_lock(&M.pool_lock);
-	if (M.npool) {
-		*phys = M.pool[--M.npool];
-		pthread_mutex_unlock(&M.pool_lock);
-		return 0;
-	}
-	pthread_mutex_unlock(&M.pool_lock);
-	ret = hgcm_buf_alloc(shfl_client_guest(M.c), IO_MAX, phys);
-	return ret < 0 ? -ENOMEM : 0;
-}
-
-static void iobuf_put(uint64_t phys)
-{
-	pthread_mutex_lock(&M.pool_lock);
-	if (M.npool < sizeof(M.pool) / sizeof(M.pool[0])) {
-		M.pool[M.npool++] = phys;
-		phys = 0;
-	}
-	pthread_mutex_unlock(&M.pool_lock);
-	if (phys)
-		hgcm_buf_free(shfl_client_guest(M.c), phys);
-}
-
 /* ------------------------------------------------------- operations */
 
 static void trace(const char *op, const char *path, int err)
 {
-	if (M.verbose && err)
+	if (verbose && err)
 		fprintf(stderr, "memwire: %s %s: %s (%s)\n", op,
 			path ? path : "", strerror(err), mw_last_error());
 }
@@ -718,7 +679,6 @@ static struct ofile *ofile_new(uint64_t handle, bool dir)
 	if (!of)
 		return NULL;
 	of->handle = handle;
-	of->dir = dir;
 	pthread_mutex_init(&of->lock, NULL);
 	return of;
 }
@@ -847,7 +807,7 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	(void)ino;
 	if (size > IO_MAX)
 		size = IO_MAX;
-	ret = iobuf_get(&phys);
+	ret = shfl_buf_get(M.c, &phys);
 	if (ret) {
 		fuse_reply_err(req, -ret);
 		return;
@@ -869,7 +829,7 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 					      done ? done : 1),
 			       done);
 	}
-	iobuf_put(phys);
+	shfl_buf_put(M.c, phys);
 }
 
 static void op_write(fuse_req_t req, fuse_ino_t ino, const char *buf,
@@ -885,7 +845,7 @@ static void op_write(fuse_req_t req, fuse_ino_t ino, const char *buf,
 		fuse_reply_err(req, EINVAL);
 		return;
 	}
-	ret = iobuf_get(&phys);
+	ret = shfl_buf_get(M.c, &phys);
 	if (ret) {
 		fuse_reply_err(req, -ret);
 		return;
@@ -903,7 +863,7 @@ static void op_write(fuse_req_t req, fuse_ino_t ino, const char *buf,
 		}
 		done += (size_t)ret;
 	}
-	iobuf_put(phys);
+	shfl_buf_put(M.c, phys);
 	info_drop(ino);
 	if (!done) {
 		trace("write", NULL, -ret);
@@ -1659,7 +1619,6 @@ int shfl_cmd_mount(int argc, char **argv)
 	M.uid = mo.have_uid ? (uid_t)mo.uid : getuid();
 	M.gid = mo.have_gid ? (gid_t)mo.gid : getgid();
 	M.ttl = (double)mo.ttl_ms / 1000.0;
-	M.verbose = verbose;
 	M.rootn.ino = FUSE_ROOT_ID;
 	M.rootn.nlookup = 1;
 	M.rootn.type = S_IFDIR;
@@ -1734,8 +1693,6 @@ out_unmap:
 	if (!shfl_client_dead(M.c))
 		shfl_unmap_folder(M.c, M.root);
 out_client:
-	while (M.npool)
-		hgcm_buf_free(shfl_client_guest(M.c), M.pool[--M.npool]);
 	shfl_client_close(M.c);
 	return ret;
 }

@@ -33,7 +33,7 @@
 #include "core/core_i.h"
 #include "memwire/shfl.h"
 
-#define CHUNK (1u << 20)  /* bytes per READ/WRITE call */
+#define CHUNK SHFL_IO_CHUNK /* bytes per READ/WRITE call */
 #define POOL_MAX 16	  /* idle guest buffers kept */
 #define STR_STACK 512	  /* SHFLSTRINGs up to this size live on the stack */
 
@@ -222,7 +222,7 @@ static void sstr_free(struct sstr *t)
 }
 
 /* A CHUNK-byte buffer in guest RAM, from the pool when one is idle. */
-static int buf_get(struct shfl_client *c, uint64_t *phys)
+int shfl_buf_get(struct shfl_client *c, uint64_t *phys)
 {
 	int ret;
 
@@ -240,7 +240,7 @@ static int buf_get(struct shfl_client *c, uint64_t *phys)
 	return 0;
 }
 
-static void buf_put(struct shfl_client *c, uint64_t phys)
+void shfl_buf_put(struct shfl_client *c, uint64_t phys)
 {
 	pthread_mutex_lock(&c->pool_lock);
 	if (c->npool < POOL_MAX) {
@@ -558,7 +558,7 @@ ssize_t shfl_read(struct shfl_client *c, uint32_t root, uint64_t handle,
 	uint64_t phys;
 	int ret;
 
-	ret = buf_get(c, &phys);
+	ret = shfl_buf_get(c, &phys);
 	if (ret)
 		return ret;
 	while (done < len) {
@@ -579,7 +579,7 @@ ssize_t shfl_read(struct shfl_client *c, uint32_t root, uint64_t handle,
 		if ((uint32_t)ret < n)
 			break; /* end of file */
 	}
-	buf_put(c, phys);
+	shfl_buf_put(c, phys);
 	return ret < 0 && !done ? ret : (ssize_t)done;
 }
 
@@ -590,7 +590,7 @@ ssize_t shfl_write(struct shfl_client *c, uint32_t root, uint64_t handle,
 	uint64_t phys;
 	int ret = 0;
 
-	ret = buf_get(c, &phys);
+	ret = shfl_buf_get(c, &phys);
 	if (ret)
 		return ret;
 	while (done < len) {
@@ -614,7 +614,7 @@ ssize_t shfl_write(struct shfl_client *c, uint32_t root, uint64_t handle,
 		}
 		done += (size_t)ret;
 	}
-	buf_put(c, phys);
+	shfl_buf_put(c, phys);
 	return ret < 0 && !done ? ret : (ssize_t)done;
 }
 
