@@ -615,17 +615,6 @@ static int handle_close(struct shfl_svc_client *c, uint32_t root, uint64_t v)
 	return VINF_SUCCESS;
 }
 
-unsigned shfl_svc_open_handles(void *client)
-{
-	struct shfl_svc_client *c = cl_of(client);
-	unsigned n;
-
-	pthread_mutex_lock(&c->lock);
-	n = c->nopen;
-	pthread_mutex_unlock(&c->lock);
-	return n;
-}
-
 /* ------------------------------------------------------------- info */
 
 static int64_t ts_ns(const struct timespec *t)

@@ -43,7 +43,5 @@ int shfl_svc_dispatch(struct shfl_svc *s, struct hgcm_call *call, uint32_t id,
 		      struct hgcm_svc_parm *parms);
 /* The guest cancelled @call: complete it if it is parked here. */
 void shfl_svc_cancelled(struct shfl_svc *s, struct hgcm_call *call);
-/* Handles open now by the client (tests). */
-unsigned shfl_svc_open_handles(void *client);
 
 #endif /* MEMWIRE_SHFL_SERVICE_I_H */
