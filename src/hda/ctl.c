@@ -81,13 +81,52 @@ static int ring_size(struct hda_capture *c, const char *reg, uint64_t v,
 	return 1;
 }
 
+/*
+ * Read the slots (*done, wp] of a ring of @esize-byte entries at @base into
+ * @buf: two reads at most, up to the end of the ring, then from 0.  Sets
+ * *first and *n; *n is 0 when nothing is new, or when the slots could not
+ * be read (then they are counted lost, as @what).  Moves *done to @wp once
+ * read.
+ */
+static int ring_read(struct hda_capture *c, const char *ring, const char *what,
+		     uint64_t base, unsigned size, unsigned esize, int *done,
+		     unsigned wp, uint8_t *buf, unsigned *first, unsigned *n)
+{
+	unsigned mask = size - 1, from, cnt, chunk;
+	bool ok = true;
+	int ret;
+
+	*n = 0;
+	from = *done >= 0 ? (unsigned)*done & mask : (wp - 1) & mask;
+	cnt = (wp - from) & mask;
+	if (!cnt)
+		return 0;
+	*first = (from + 1) & mask;
+	chunk = *first + cnt > size ? size - *first : cnt;
+	ret = hda_cap_mem(c, ring, base + (uint64_t)esize * *first, buf,
+			  (uint64_t)esize * chunk, &ok);
+	if (!ret && ok && chunk < cnt)
+		ret = hda_cap_mem(c, ring, base, buf + esize * chunk,
+				  (uint64_t)esize * (cnt - chunk), &ok);
+	if (ret)
+		return ret;
+	*done = (int)wp;
+	if (!ok) {
+		hda_cap_warn(c, HDA_W_MEM, "%u %s in %s slots %u..%u lost", cnt,
+			     what, ring, *first, wp);
+		hda_cap_lost(c, cnt);
+		return 0;
+	}
+	*n = cnt;
+	return 0;
+}
+
 /* Read the slots (done, wp] of the CORB and hand each verb on. */
 static int corb_fetch(struct hda_capture *c, unsigned wp)
 {
 	struct hda_ctl *ctl = hda_cap_ctl(c);
-	unsigned mask = ctl->corb_size - 1, from, n, i, first, chunk;
+	unsigned i, first = 0, n;
 	uint8_t buf[256 * 4];
-	bool ok = true;
 	int ret;
 
 	if (!ctl->corb_base_known) {
@@ -100,44 +139,20 @@ static int corb_fetch(struct hda_capture *c, unsigned wp)
 		ctl->corb_done = (int)wp;
 		return 0;
 	}
-	from = ctl->corb_done >= 0 ? (unsigned)ctl->corb_done & mask
-				   : (wp - 1) & mask;
-	n = (wp - from) & mask;
-	if (!n)
-		return 0;
-	first = (from + 1) & mask;
-	/* Two reads at most: up to the end of the ring, then from 0. */
-	chunk = first + n > ctl->corb_size ? ctl->corb_size - first : n;
-	ret = hda_cap_mem(c, "CORB", ctl->corb_base + 4ull * first, buf,
-			  4ull * chunk, &ok);
-	if (!ret && ok && chunk < n)
-		ret = hda_cap_mem(c, "CORB", ctl->corb_base, buf + 4 * chunk,
-				  4ull * (n - chunk), &ok);
-	if (ret)
-		return ret;
-	ctl->corb_done = (int)wp;
-	if (!ok) {
-		hda_cap_warn(c, HDA_W_MEM, "%u verb(s) in CORB slots %u..%u lost",
-			     n, first, wp);
-		hda_cap_lost(c, n);
-		return 0;
-	}
-	for (i = 0; i < n; i++) {
+	ret = ring_read(c, "CORB", "verb(s)", ctl->corb_base, ctl->corb_size,
+			4, &ctl->corb_done, wp, buf, &first, &n);
+	for (i = 0; !ret && i < n; i++)
 		ret = hda_cap_verb(c, le32(buf + 4 * i), HDA_PATH_CORB,
-				   (first + i) & mask);
-		if (ret)
-			return ret;
-	}
-	return 0;
+				   (first + i) & (ctl->corb_size - 1));
+	return ret;
 }
 
 /* Read the RIRB slots (done, wp] and hand each response on. */
 static int rirb_fetch(struct hda_capture *c, unsigned wp)
 {
 	struct hda_ctl *ctl = hda_cap_ctl(c);
-	unsigned mask = ctl->rirb_size - 1, from, n, i, first, chunk;
+	unsigned i, first = 0, n;
 	uint8_t buf[256 * 8];
-	bool ok = true;
 	int ret;
 
 	if (!ctl->rirb_base_known) {
@@ -151,35 +166,12 @@ static int rirb_fetch(struct hda_capture *c, unsigned wp)
 		ctl->rirb_done = (int)wp;
 		return 0;
 	}
-	from = ctl->rirb_done >= 0 ? (unsigned)ctl->rirb_done & mask
-				   : (wp - 1) & mask;
-	n = (wp - from) & mask;
-	if (!n)
-		return 0;
-	first = (from + 1) & mask;
-	chunk = first + n > ctl->rirb_size ? ctl->rirb_size - first : n;
-	ret = hda_cap_mem(c, "RIRB", ctl->rirb_base + 8ull * first, buf,
-			  8ull * chunk, &ok);
-	if (!ret && ok && chunk < n)
-		ret = hda_cap_mem(c, "RIRB", ctl->rirb_base, buf + 8 * chunk,
-				  8ull * (n - chunk), &ok);
-	if (ret)
-		return ret;
-	ctl->rirb_done = (int)wp;
-	if (!ok) {
-		hda_cap_warn(c, HDA_W_MEM,
-			     "%u response(s) in RIRB slots %u..%u lost", n,
-			     first, wp);
-		hda_cap_lost(c, n);
-		return 0;
-	}
-	for (i = 0; i < n; i++) {
+	ret = ring_read(c, "RIRB", "response(s)", ctl->rirb_base,
+			ctl->rirb_size, 8, &ctl->rirb_done, wp, buf, &first, &n);
+	for (i = 0; !ret && i < n; i++)
 		ret = hda_cap_response(c, le32(buf + 8 * i),
 				       le32(buf + 8 * i + 4), HDA_PATH_CORB);
-		if (ret)
-			return ret;
-	}
-	return 0;
+	return ret;
 }
 
 static void base_write(struct hda_capture *c, const char *name, bool corb,
