@@ -274,14 +274,37 @@ static void test_host_usage_errors(void **state)
 }
 
 /* fork, setuid(@uid), exec memwire hgcm call: its exit status */
-static int call_as(const char *sock, uid_t uid)
+/*
+ * A copy of the memwire binary in @dir (mode 0711), so that another uid
+ * can run it wherever the build tree is (a clean clone in a 0700
+ * directory, say).
+ */
+static void copy_binary(const char *dir, char *out, size_t len)
 {
 	const char *bin = getenv("MEMWIRE");
-	pid_t pid;
-	int st;
+	char buf[1 << 16];
+	int in, o;
+	ssize_t n;
 
 	if (!bin)
 		bin = "build/memwire";
+	snprintf(out, len, "%s/memwire", dir);
+	in = open(bin, O_RDONLY | O_CLOEXEC);
+	assert_true(in >= 0);
+	o = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0755);
+	assert_true(o >= 0);
+	while ((n = read(in, buf, sizeof(buf))) > 0)
+		assert_int_equal(write(o, buf, (size_t)n), n);
+	assert_int_equal(n, 0);
+	close(in);
+	assert_int_equal(close(o), 0);
+}
+
+static int call_as(const char *bin, const char *sock, uid_t uid)
+{
+	pid_t pid;
+	int st;
+
 	fflush(NULL);
 	pid = fork();
 	assert_true(pid >= 0);
@@ -305,7 +328,7 @@ static int call_as(const char *sock, uid_t uid)
 static void test_allow_uid_admits_another_uid(void **state)
 {
 	struct tu_fixture *f = *state;
-	char dir[64] = "/tmp/mwhgcmcli.XXXXXX", sock[128], err[720];
+	char dir[64] = "/tmp/mwhgcmcli.XXXXXX", sock[128], err[720], bin[128];
 
 	if (geteuid() != 0) {
 		print_message("not root: cannot setuid\n");
@@ -314,20 +337,22 @@ static void test_allow_uid_admits_another_uid(void **state)
 	assert_non_null(mkdtemp(dir));
 	assert_int_equal(chmod(dir, 0711), 0);
 	snprintf(sock, sizeof(sock), "%s/hgcm.sock", dir);
+	copy_binary(dir, bin, sizeof(bin));
 	path_in(f, err, sizeof(err), "host.out.err");
 
 	host_start(f, NULL, sock, NULL, NULL);
 	assert_int_equal(chmod(sock, 0666), 0);
-	assert_int_equal(call_as(sock, 65534), 1);
+	assert_int_equal(call_as(bin, sock, 65534), 1);
 	assert_true(file_gets(err, "refusing pid", 2000));
-	assert_int_equal(call_as(sock, 0), 0);
+	assert_int_equal(call_as(bin, sock, 0), 0);
 	free(host_stop(f));
 
 	host_start(f, NULL, sock, "--allow-uid", "65534");
 	assert_int_equal(chmod(sock, 0666), 0);
-	assert_int_equal(call_as(sock, 65534), 0);
-	assert_int_equal(call_as(sock, 65533), 1);
+	assert_int_equal(call_as(bin, sock, 65534), 0);
+	assert_int_equal(call_as(bin, sock, 65533), 1);
 	free(host_stop(f));
+	unlink(bin);
 	rmdir(dir);
 }
 
